@@ -1,0 +1,166 @@
+// Elementwise kernels: unary maps, binary maps with NumPy broadcasting, where, cast.
+// Each op is one row of a table holding its CPU formula and its WGSL expression, so
+// both implementations of `exp` are read on the same line.
+
+import { type DType, typedArrayFor } from '../dtype.js';
+import type { Shape, Tensor } from '../tensor.js';
+import { sizeOf } from '../tensor.js';
+import { type Kernel, broadcastStrides, cpuData, cpuTensor } from './kernel.js';
+
+// erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution near 1),
+// written identically for the CPU and in WGSL, which has no erf builtin.
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return Math.sign(x) * (1 - poly * Math.exp(-x * x));
+}
+
+/** Each unary op: the CPU formula of one element and the WGSL expression of `x`
+ * (`alpha` is the op's one scalar parameter, e.g. leakyRelu's slope). */
+export const UNARY_OPS = {
+  neg: { cpu: (x: number) => -x, wgsl: '-x' },
+  abs: { cpu: Math.abs, wgsl: 'abs(x)' },
+  sign: { cpu: Math.sign, wgsl: 'sign(x)' },
+  exp: { cpu: Math.exp, wgsl: 'exp(x)' },
+  log: { cpu: Math.log, wgsl: 'log(x)' },
+  sqrt: { cpu: Math.sqrt, wgsl: 'sqrt(x)' },
+  rsqrt: { cpu: (x: number) => 1 / Math.sqrt(x), wgsl: 'inverseSqrt(x)' },
+  square: { cpu: (x: number) => x * x, wgsl: 'x * x' },
+  relu: { cpu: (x: number) => (x > 0 ? x : 0), wgsl: 'max(x, 0.0)' },
+  leakyRelu: { cpu: (x: number, alpha: number) => (x > 0 ? x : alpha * x), wgsl: 'select(alpha * x, x, x > 0.0)' },
+  sigmoid: { cpu: (x: number) => 1 / (1 + Math.exp(-x)), wgsl: '1.0 / (1.0 + exp(-x))' },
+  tanh: { cpu: Math.tanh, wgsl: 'tanh(clamp(x, -15.0, 15.0))' },
+  // softplus(x) = log(1 + e^x), computed as max(x,0) + log1p(e^-|x|) so it never overflows.
+  softplus: { cpu: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), wgsl: 'max(x, 0.0) + log(1.0 + exp(-abs(x)))' },
+  erf: { cpu: erf, wgsl: 'erf(x)' },
+  // gelu(x) = x Φ(x), the exact (erf-based) form.
+  gelu: { cpu: (x: number) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)), wgsl: '0.5 * x * (1.0 + erf(x * 0.7071067811865476))' },
+  sin: { cpu: Math.sin, wgsl: 'sin(x)' },
+  cos: { cpu: Math.cos, wgsl: 'cos(x)' },
+} satisfies Record<string, { cpu: (x: number, alpha: number) => number; wgsl: string }>;
+
+export type UnaryOp = keyof typeof UNARY_OPS;
+
+/** The WGSL erf used by the `erf` and `gelu` expressions (same formula as the CPU's). */
+export const WGSL_ERF = /* wgsl */ `
+fn erf(x: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.3275911 * abs(x));
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return sign(x) * (1.0 - poly * exp(-x * x));
+}`;
+
+/** Each binary op: CPU formula and WGSL expression of `a` and `b`. Comparisons give 0/1. */
+export const BINARY_OPS = {
+  add: { cpu: (a: number, b: number) => a + b, wgsl: 'a + b' },
+  sub: { cpu: (a: number, b: number) => a - b, wgsl: 'a - b' },
+  mul: { cpu: (a: number, b: number) => a * b, wgsl: 'a * b' },
+  div: { cpu: (a: number, b: number) => a / b, wgsl: 'a / b' },
+  pow: { cpu: Math.pow, wgsl: 'pow_signed(a, b)' },
+  maximum: { cpu: Math.max, wgsl: 'max(a, b)' },
+  minimum: { cpu: Math.min, wgsl: 'min(a, b)' },
+  equal: { cpu: (a: number, b: number) => Number(a === b), wgsl: 'select(0.0, 1.0, a == b)' },
+  notEqual: { cpu: (a: number, b: number) => Number(a !== b), wgsl: 'select(0.0, 1.0, a != b)' },
+  greater: { cpu: (a: number, b: number) => Number(a > b), wgsl: 'select(0.0, 1.0, a > b)' },
+  greaterEqual: { cpu: (a: number, b: number) => Number(a >= b), wgsl: 'select(0.0, 1.0, a >= b)' },
+  less: { cpu: (a: number, b: number) => Number(a < b), wgsl: 'select(0.0, 1.0, a < b)' },
+  lessEqual: { cpu: (a: number, b: number) => Number(a <= b), wgsl: 'select(0.0, 1.0, a <= b)' },
+} satisfies Record<string, { cpu: (a: number, b: number) => number; wgsl: string }>;
+
+export type BinaryOp = keyof typeof BINARY_OPS;
+export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set(['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']);
+
+/** WGSL pow is undefined for a < 0; this matches Math.pow for integer exponents. */
+export const WGSL_POW = /* wgsl */ `
+fn pow_signed(a: f32, b: f32) -> f32 {
+  if (a >= 0.0) { return pow(a, b); }
+  let magnitude = pow(-a, b);
+  if (b == floor(b)) { return select(magnitude, -magnitude, (i32(b) & 1) == 1); }
+  return bitcast<f32>(0x7fc00000u); // NaN, as Math.pow(-2, 0.5)
+}`;
+
+/** out[i] = op(x[i]). */
+export const unaryKernel: Kernel<(op: UnaryOp, x: Tensor, alpha: number) => Tensor> = {
+  name: 'unary',
+  cpu(op, x, alpha) {
+    const f = UNARY_OPS[op].cpu as (x: number, alpha: number) => number;
+    const input = cpuData(x);
+    const out = typedArrayFor(x.dtype, input.length);
+    for (let i = 0; i < input.length; i++) out[i] = f(input[i]!, alpha);
+    return cpuTensor(out, x.shape);
+  },
+};
+
+/** out[i] = op(a[broadcast i], b[broadcast i]), for a and b of one dtype. */
+export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape, outDtype: DType) => Tensor> = {
+  name: 'binary',
+  cpu(op, a, b, outShape, outDtype) {
+    const f = BINARY_OPS[op].cpu;
+    const x = cpuData(a);
+    const y = cpuData(b);
+    const out = typedArrayFor(outDtype, sizeOf(outShape));
+    if (op === 'mul' && outDtype === 'int32') {
+      forEachBroadcast(outShape, [a.shape, b.shape], (i, [ia, ib]) => (out[i] = Math.imul(x[ia!]!, y[ib!]!)));
+    } else if (a.size === out.length && b.size === out.length) {
+      for (let i = 0; i < out.length; i++) out[i] = f(x[i]!, y[i]!);
+    } else if (b.size === 1 && a.size === out.length) {
+      const s = y[0]!;
+      for (let i = 0; i < out.length; i++) out[i] = f(x[i]!, s);
+    } else {
+      forEachBroadcast(outShape, [a.shape, b.shape], (i, [ia, ib]) => (out[i] = f(x[ia!]!, y[ib!]!)));
+    }
+    return cpuTensor(out, outShape);
+  },
+};
+
+/** out[i] = cond[i] != 0 ? a[i] : b[i], all three broadcast to outShape. */
+export const whereKernel: Kernel<(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape) => Tensor> = {
+  name: 'where',
+  cpu(cond, a, b, outShape) {
+    const c = cpuData(cond);
+    const x = cpuData(a);
+    const y = cpuData(b);
+    const out = typedArrayFor(a.dtype, sizeOf(outShape));
+    forEachBroadcast(outShape, [cond.shape, a.shape, b.shape], (i, [ic, ia, ib]) => {
+      out[i] = c[ic!] !== 0 ? x[ia!]! : y[ib!]!;
+    });
+    return cpuTensor(out, outShape);
+  },
+};
+
+/** out[i] = x[i] converted to dtype (float → int truncates toward zero). */
+export const castKernel: Kernel<(x: Tensor, dtype: DType) => Tensor> = {
+  name: 'cast',
+  cpu(x, dtype) {
+    const out = typedArrayFor(dtype, x.size);
+    out.set(cpuData(x));
+    return cpuTensor(out, x.shape);
+  },
+};
+
+/** Calls fn(outIndex, inputIndices) for every output element; the inputs are read with
+ * broadcast strides. An odometer over all but the last axis, a tight loop along it. */
+export function forEachBroadcast(outShape: Shape, inputShapes: Shape[], fn: (i: number, inputs: number[]) => void): void {
+  const rank = outShape.length;
+  const size = sizeOf(outShape);
+  if (size === 0) return;
+  const strides = inputShapes.map((s) => broadcastStrides(s, outShape));
+  const index = new Array<number>(rank).fill(0);
+  const offsets = new Array<number>(inputShapes.length).fill(0);
+  const last = rank === 0 ? 1 : outShape[rank - 1]!;
+  const lastStrides = strides.map((s) => (rank === 0 ? 0 : s[rank - 1]!));
+  const current = new Array<number>(inputShapes.length);
+  for (let i = 0; i < size; i += last) {
+    for (let j = 0; j < last; j++) {
+      for (let k = 0; k < offsets.length; k++) current[k] = offsets[k]! + j * lastStrides[k]!;
+      fn(i + j, current);
+    }
+    // advance the odometer over axes rank-2 … 0
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      index[axis]! += 1;
+      for (let k = 0; k < offsets.length; k++) offsets[k]! += strides[k]![axis]!;
+      if (index[axis]! < outShape[axis]!) break;
+      for (let k = 0; k < offsets.length; k++) offsets[k]! -= strides[k]![axis]! * outShape[axis]!;
+      index[axis] = 0;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// A kernel is one primitive computation implemented once per device kind: `cpu` is the
+// plain TypeScript reference, `webgpu` launches the handwritten WGSL kernel that sits
+// beside it in the same file. Ops (src/ops) check arguments and pick the kernel for the
+// tensors' device with `kernelFor`; kernels trust their arguments.
+
+import type { Device, DeviceKind } from '../device/device.js';
+import { type CpuStorage, cpu } from '../device/cpu.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { TensorLoopError } from '../errors.js';
+import { type Shape, Tensor } from '../tensor.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KernelFunction = (...args: any[]) => Tensor;
+
+export interface Kernel<F extends KernelFunction> {
+  readonly name: string;
+  readonly cpu: F;
+  webgpu?: F;
+}
+
+export function kernelFor<F extends KernelFunction>(kernel: Kernel<F>, device: Device): F {
+  const impl = kernel[device.kind as DeviceKind];
+  if (!impl) throw new TensorLoopError(`${kernel.name}: no ${device.kind} kernel yet`);
+  return impl;
+}
+
+/** The TypedArray behind a CPU tensor. */
+export function cpuData(t: Tensor): TypedArray {
+  return (t.storage as CpuStorage).data;
+}
+
+/** Wraps a freshly computed TypedArray as a CPU tensor (no copy). */
+export function cpuTensor(data: TypedArray, shape: Shape): Tensor {
+  const dtype: DType = data instanceof Int32Array ? 'int32' : 'float32';
+  return new Tensor([...shape], dtype, cpu, cpu.adopt(data));
+}
+
+/** Row-major strides of a shape: strides([2,3,4]) = [12,4,1]. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/** Strides of `shape` read as if broadcast to `outShape`: 0 along broadcast axes. */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const own = stridesOf(shape);
+  const offset = outShape.length - shape.length;
+  return outShape.map((_, i) => {
+    const j = i - offset;
+    return j < 0 || shape[j] === 1 ? 0 : own[j]!;
+  });
+}

@@ -1,0 +1,293 @@
+// Tensor: an immutable n-dimensional array on a device, plus the creation functions.
+// Ops are synchronous and return a new Tensor at once (on WebGPU they only enqueue
+// work); reading values back is the one async step: `await t.data()`.
+
+import { type DType, type TypedArray, isTypedArray, typedArrayFor } from './dtype.js';
+import type { Device, Storage } from './device/device.js';
+import { cpu } from './device/cpu.js';
+import { TensorLoopError, shapeString } from './errors.js';
+import { trackTensor } from './memory.js';
+import { Random, nextSeed } from './random.js';
+
+export type Shape = readonly number[];
+export type NestedArray = number | NestedArray[];
+
+let nextId = 0;
+let currentDefaultDevice: Device = cpu;
+const liveTensors = new Map<Device, number>();
+
+/** Frees storage of tensors that were garbage-collected without dispose(). A safety net. */
+const finalizer = new FinalizationRegistry<{ storage: Storage; device: Device }>(({ storage, device }) => {
+  liveTensors.set(device, (liveTensors.get(device) ?? 1) - 1);
+  releaseStorage(storage, device);
+});
+
+function releaseStorage(storage: Storage, device: Device): void {
+  storage.refCount -= 1;
+  if (storage.refCount === 0) device.release(storage);
+}
+
+export class Tensor {
+  readonly isTensor = true;
+  readonly id = nextId++;
+  readonly size: number;
+  /** Set by keep(): never disposed by a closing scope. */
+  kept = false;
+  private disposedFlag = false;
+
+  /** Use the creation functions; this wraps storage a kernel filled. */
+  constructor(
+    readonly shape: Shape,
+    readonly dtype: DType,
+    readonly device: Device,
+    private storageRef: Storage,
+  ) {
+    this.size = sizeOf(shape);
+    liveTensors.set(device, (liveTensors.get(device) ?? 0) + 1);
+    finalizer.register(this, { storage: storageRef, device }, this);
+    trackTensor(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** The device memory behind this tensor, for kernels. Throws if disposed. */
+  get storage(): Storage {
+    if (this.disposedFlag) throw new TensorLoopError(`tensor ${this.id} ${shapeString(this.shape)} was disposed`);
+    return this.storageRef;
+  }
+
+  /** A new tensor sharing this one's storage under another shape (reshape is free). */
+  view(shape: Shape): Tensor {
+    const storage = this.storage;
+    storage.refCount += 1;
+    return new Tensor(shape, this.dtype, this.device, storage);
+  }
+
+  /** Frees the tensor's memory now. Safe to call twice. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    finalizer.unregister(this);
+    liveTensors.set(this.device, (liveTensors.get(this.device) ?? 1) - 1);
+    releaseStorage(this.storageRef, this.device);
+  }
+
+  /** Makes this tensor hold `source`'s values (same shape and dtype) and disposes
+   * `source`. Used by optimizers to update a parameter in place; tensors are otherwise
+   * immutable. */
+  assign(source: Tensor): void {
+    if (source.device !== this.device || source.dtype !== this.dtype || shapeString(source.shape) !== shapeString(this.shape)) {
+      throw new TensorLoopError(
+        `assign: expected ${this.dtype} ${shapeString(this.shape)} on ${this.device.name}, ` +
+          `got ${source.dtype} ${shapeString(source.shape)} on ${source.device.name}`,
+      );
+    }
+    const incoming = source.storage;
+    incoming.refCount += 1;
+    const old = this.storage;
+    this.storageRef = incoming;
+    finalizer.unregister(this);
+    finalizer.register(this, { storage: incoming, device: this.device }, this);
+    releaseStorage(old, this.device);
+    source.dispose();
+  }
+
+  /** A copy of the elements, in row-major order. */
+  async data(): Promise<TypedArray> {
+    return this.device.read(this.storage, this.dtype, this.size);
+  }
+
+  /** The elements as nested arrays (a number for a scalar). */
+  async array(): Promise<NestedArray> {
+    return nest(Array.from(await this.data()), this.shape);
+  }
+
+  /** The single element of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new TensorLoopError(`item: expected one element, got shape ${shapeString(this.shape)}`);
+    return (await this.data())[0]!;
+  }
+
+  /** A copy on another device (the same tensor when it is already there). */
+  to(device: Device): Tensor {
+    if (device === this.device) return this;
+    throw new TensorLoopError(`to: use await t.toAsync(device) to move between devices`);
+  }
+
+  /** Moves data between devices through the host. */
+  async toAsync(device: Device): Promise<Tensor> {
+    if (device === this.device) return this;
+    return fromData(await this.data(), this.shape, device);
+  }
+
+  toString(): string {
+    return `Tensor(${shapeString(this.shape)}, ${this.dtype}, ${this.device.name})`;
+  }
+}
+
+export interface CreationOptions {
+  shape?: Shape;
+  dtype?: DType;
+  device?: Device;
+}
+
+/** The device creation functions use when none is given (the CPU until changed). */
+export function defaultDevice(): Device {
+  return currentDefaultDevice;
+}
+
+export function setDefaultDevice(device: Device): void {
+  currentDefaultDevice = device;
+}
+
+/** Live tensors per device, for memory(). */
+export function liveTensorCount(device: Device): number {
+  return liveTensors.get(device) ?? 0;
+}
+
+export function sizeOf(shape: Shape): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+/** Wraps a TypedArray (copied) as a tensor. */
+export function fromData(data: TypedArray, shape: Shape, device: Device = currentDefaultDevice): Tensor {
+  const dtype: DType = data instanceof Int32Array ? 'int32' : 'float32';
+  return new Tensor([...shape], dtype, device, device.upload(data));
+}
+
+/** `tensor([[1, 2], [3, 4]])`, `tensor(new Float32Array(6), {shape: [2, 3]})`, `tensor(5)`. */
+export function tensor(values: NestedArray | TypedArray | readonly number[], options: CreationOptions = {}): Tensor {
+  const inferred = isTypedArray(values) ? [values.length] : inferShape(values as NestedArray);
+  const shape = options.shape ?? inferred;
+  const flat: ArrayLike<number> = isTypedArray(values) ? values : flatten(values as NestedArray);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new TensorLoopError(`tensor: bad shape ${shapeString(shape)}`);
+  }
+  if (sizeOf(shape) !== flat.length) {
+    throw new TensorLoopError(`tensor: ${flat.length} values do not fill shape ${shapeString(shape)}`);
+  }
+  const dtype = options.dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
+  const data = typedArrayFor(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) data[i] = flat[i]!;
+  if (dtype === 'int32') {
+    for (let i = 0; i < flat.length; i++) {
+      if (data[i] !== flat[i]) throw new TensorLoopError(`tensor: int32 value expected, got ${flat[i]} at ${i}`);
+    }
+  }
+  const device = options.device ?? currentDefaultDevice;
+  return new Tensor([...shape], dtype, device, device.upload(data));
+}
+
+export function scalar(value: number, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  return tensor([value], { ...options, shape: [] });
+}
+
+export function full(shape: Shape, value: number, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  checkShape('full', shape);
+  const data = typedArrayFor(options.dtype ?? 'float32', sizeOf(shape));
+  data.fill(value);
+  return fromData(data, shape, options.device);
+}
+
+export function zeros(shape: Shape, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  checkShape('zeros', shape);
+  const device = options.device ?? currentDefaultDevice;
+  const dtype = options.dtype ?? 'float32';
+  return new Tensor([...shape], dtype, device, device.allocate(dtype, sizeOf(shape)));
+}
+
+export function ones(shape: Shape, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** `arange(5)` → [0..4]; `arange(2, 10, 3)` → [2, 5, 8]. */
+export function arange(start: number, stop?: number, step = 1, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0) throw new TensorLoopError('arange: step must not be 0');
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const data = typedArrayFor(options.dtype ?? 'float32', n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return fromData(data, [n], options.device);
+}
+
+export interface RandomOptions {
+  seed?: number;
+  device?: Device;
+  /** randn: mean and standard deviation; randu: the interval [low, high). */
+  mean?: number;
+  std?: number;
+  low?: number;
+  high?: number;
+}
+
+/** Normal samples (mean 0, std 1 unless given); the same seed gives the same values on every device. */
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  checkShape('randn', shape);
+  const random = new Random(options.seed ?? nextSeed());
+  const { mean = 0, std = 1 } = options;
+  const data = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = mean + std * random.normal();
+  return fromData(data, shape, options.device);
+}
+
+/** Uniform samples in [low, high) (default [0, 1)). */
+export function randu(shape: Shape, options: RandomOptions = {}): Tensor {
+  checkShape('randu', shape);
+  const random = new Random(options.seed ?? nextSeed());
+  const { low = 0, high = 1 } = options;
+  const data = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * random.next();
+  return fromData(data, shape, options.device);
+}
+
+function checkShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new TensorLoopError(`${op}: bad shape ${JSON.stringify(shape)}`);
+  }
+}
+
+function inferShape(values: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0] as NestedArray;
+  }
+  return shape;
+}
+
+function flatten(values: NestedArray): number[] {
+  if (!Array.isArray(values)) return [values];
+  const out: number[] = [];
+  const shape = inferShape(values);
+  const walk = (v: NestedArray, depth: number): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(v)) throw new TensorLoopError(`tensor: ragged nested array, expected shape ${shapeString(shape)}`);
+      out.push(v);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new TensorLoopError(`tensor: ragged nested array, expected shape ${shapeString(shape)}`);
+    }
+    for (const x of v) walk(x, depth + 1);
+  };
+  walk(values, 0);
+  return out;
+}
+
+function nest(flat: number[], shape: Shape): NestedArray {
+  if (shape.length === 0) return flat[0]!;
+  const [first, ...rest] = shape;
+  const step = sizeOf(rest);
+  const out: NestedArray[] = [];
+  for (let i = 0; i < first!; i++) out.push(nest(flat.slice(i * step, (i + 1) * step), rest));
+  return out;
+}
