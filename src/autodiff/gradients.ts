@@ -1,0 +1,64 @@
+// The public gradient functions. Each takes the gradient of a scalar function:
+//   grad(f)(...xs)                       → gradient for each x
+//   valueAndGrad(f)(...xs)               → [f(...xs), gradients]
+//   valueWithGradient(model, m => loss)  → [loss, Map path → gradient] (Swift for TensorFlow form)
+// Intermediate tensors of the forward and backward passes are freed before returning.
+
+import { TensorLoopError, shapeString } from '../errors.js';
+import { endScope, startScope } from '../memory.js';
+import { ones, zeros, type Tensor } from '../tensor.js';
+import { backward } from './backward.js';
+import { Tape, popTape, pushTape } from './tape.js';
+
+/** Anything with named parameters: a Module, or a plain list of them. */
+export interface Differentiable {
+  namedParameters(): [string, Tensor][];
+}
+
+/** Parameter gradients keyed by the parameter's dotted path. */
+export type Gradients = Map<string, Tensor>;
+
+function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string): [Tensor, Tensor[]] {
+  const tape = new Tape();
+  inputs.forEach((x) => {
+    if (x.dtype !== 'float32') throw new TensorLoopError(`${op}: cannot differentiate with respect to an ${x.dtype} tensor`);
+    tape.watch(x);
+  });
+  startScope();
+  try {
+    pushTape(tape);
+    let value: Tensor;
+    try {
+      value = f();
+    } finally {
+      popTape(tape);
+    }
+    if (value.size !== 1) {
+      throw new TensorLoopError(`${op}: the function must return a scalar, got shape ${shapeString(value.shape)}`);
+    }
+    const grads = backward(tape, value, ones(value.shape, { device: value.device }));
+    const result: [Tensor, Tensor[]] = [value, inputs.map((x) => grads.get(x) ?? zeros(x.shape, { device: x.device }))];
+    endScope(result);
+    return result;
+  } catch (error) {
+    endScope();
+    throw error;
+  }
+}
+
+/** `grad(f)(...xs)`: the gradient of scalar f with respect to each argument. */
+export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor[] {
+  return (...xs) => takeGradients(xs, () => f(...xs), 'grad')[1];
+}
+
+/** `valueAndGrad(f)(...xs)`: [f(...xs), gradient for each argument]. */
+export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => [Tensor, Tensor[]] {
+  return (...xs) => takeGradients(xs, () => f(...xs), 'valueAndGrad');
+}
+
+/** `valueWithGradient(model, m => loss)`: the loss and one gradient per parameter path. */
+export function valueWithGradient<M extends Differentiable>(model: M, f: (model: M) => Tensor): [Tensor, Gradients] {
+  const named = model.namedParameters();
+  const [value, grads] = takeGradients(named.map(([, t]) => t), () => f(model), 'valueWithGradient');
+  return [value, new Map(named.map(([path], i) => [path, grads[i]!]))];
+}

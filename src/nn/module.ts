@@ -1,0 +1,104 @@
+// Module: the base of every layer and model. Parameters are found by walking the fields
+// of a module: a float Tensor field is a parameter (unless named in `stateNames`, e.g.
+// BatchNorm's running statistics), a Module field is a child, and arrays of either are
+// numbered. Paths are dotted: `blocks.0.attn.query.weight`.
+
+import type { Device } from '../device/device.js';
+import { Tensor } from '../tensor.js';
+
+export abstract class Module {
+  /** True in training mode (Dropout drops, BatchNorm uses batch statistics). */
+  training = true;
+  /** Fields holding tensors that are state, not trainable parameters. */
+  protected readonly stateNames: ReadonlySet<string> = new Set();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Every trainable parameter with its dotted path, in field order. */
+  namedParameters(): [string, Tensor][] {
+    return this.walk('', false);
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Non-trainable state tensors (running statistics), with their paths. */
+  namedState(): [string, Tensor][] {
+    return this.walk('', true);
+  }
+
+  /** Total number of trainable scalars. */
+  parameterCount(): number {
+    return this.parameters().reduce((n, t) => n + t.size, 0);
+  }
+
+  /** Direct child modules with their field names. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [name, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([name, value]);
+      else if (Array.isArray(value)) value.forEach((v, i) => v instanceof Module && out.push([`${name}.${i}`, v]));
+    }
+    return out;
+  }
+
+  train(): this {
+    this.setTraining(true);
+    return this;
+  }
+
+  eval(): this {
+    this.setTraining(false);
+    return this;
+  }
+
+  /** Moves every parameter and state tensor to `device` (async: data passes through the host). */
+  async to(device: Device): Promise<this> {
+    for (const [, t] of [...this.namedParameters(), ...this.namedState()]) {
+      if (t.device === device) continue;
+      const moved = await t.toAsync(device);
+      replaceTensor(this, t, moved);
+    }
+    return this;
+  }
+
+  private setTraining(training: boolean): void {
+    this.training = training;
+    for (const [, child] of this.namedChildren()) child.setTraining(training);
+  }
+
+  private walk(prefix: string, state: boolean): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [name, value] of Object.entries(this)) {
+      if (name === 'stateNames') continue;
+      const path = prefix + name;
+      if (value instanceof Tensor) {
+        if (value.dtype === 'float32' && this.stateNames.has(name) === state) out.push([path, value]);
+      } else if (value instanceof Module) {
+        out.push(...value.walk(`${path}.`, state));
+      } else if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          if (v instanceof Module) out.push(...v.walk(`${path}.${i}.`, state));
+          else if (v instanceof Tensor && !state) out.push([`${path}.${i}`, v]);
+        });
+      }
+    }
+    return out;
+  }
+}
+
+/** Points every field of `module` (recursively) that holds `old` at `replacement`. */
+function replaceTensor(module: Module, old: Tensor, replacement: Tensor): void {
+  const record = module as unknown as Record<string, unknown>;
+  for (const [name, value] of Object.entries(module)) {
+    if (value === old) record[name] = replacement;
+    else if (value instanceof Module) replaceTensor(value, old, replacement);
+    else if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        if (v === old) value[i] = replacement;
+        else if (v instanceof Module) replaceTensor(v, old, replacement);
+      });
+    }
+  }
+}
