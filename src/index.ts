@@ -1,0 +1,12 @@
+// tensorloop's public API. Each line re-exports one layer of the stack (see DESIGN.md).
+export { TensorLoopError } from './errors.js';
+export type { DType, TypedArray } from './dtype.js';
+export { Device } from './device/index.js';
+export { Tensor, tensor, scalar, zeros, ones, full, arange, randn, randu, fromData, defaultDevice, setDefaultDevice } from './tensor.js';
+export type { Shape, NestedArray, CreationOptions, RandomOptions } from './tensor.js';
+export { tidy, tidyAsync, keep, startScope, endScope } from './memory.js';
+export * from './ops/index.js';
+export { grad, valueAndGrad, valueWithGradient } from './autodiff/gradients.js';
+export type { Gradients, Differentiable } from './autodiff/gradients.js';
+export { noGrad } from './autodiff/tape.js';
+export { Module } from './nn/module.js';
