@@ -6,6 +6,7 @@ export { Tensor, tensor, scalar, zeros, ones, full, arange, randn, randu, fromDa
 export type { Shape, NestedArray, CreationOptions, RandomOptions } from './tensor.js';
 export { tidy, tidyAsync, keep, startScope, endScope } from './memory.js';
 export * from './ops/index.js';
+import './tensor-methods.js';
 export { grad, valueAndGrad, valueWithGradient } from './autodiff/gradients.js';
 export type { Gradients, Differentiable } from './autodiff/gradients.js';
 export { noGrad } from './autodiff/tape.js';

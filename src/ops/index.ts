@@ -2,3 +2,7 @@
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './movement.js';
+export * from './matmul.js';
+export * from './conv.js';
+export * from './nn.js';
+export type { TensorLike } from './util.js';

@@ -98,7 +98,7 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
 
 /** Joins tensors along an existing axis. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new TensorLoopError('concat: expected a non-empty list of tensors');
+  if (!Array.isArray(xs as unknown) || xs.length === 0) throw new TensorLoopError('concat: expected a non-empty list of tensors');
   xs.forEach((x, i) => assertTensor('concat', x, `tensor ${i}`));
   assertSameDevice('concat', xs);
   const first = xs[0]!;
@@ -124,7 +124,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Joins tensors of one shape along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new TensorLoopError('stack: expected a non-empty list of tensors');
+  if (!Array.isArray(xs as unknown) || xs.length === 0) throw new TensorLoopError('stack: expected a non-empty list of tensors');
   xs.forEach((x, i) => assertTensor('stack', x, `tensor ${i}`));
   const shape = xs[0]!.shape;
   if (xs.some((x) => !sameShape(x.shape, shape))) {

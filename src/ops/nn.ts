@@ -1,0 +1,60 @@
+// Neural-network composites built from primitives, so they need no gradient code:
+// softmax, logSoftmax, logSumExp (all shifted by the max for stability), dropout.
+
+import { noGrad } from '../autodiff/tape.js';
+import { TensorLoopError } from '../errors.js';
+import { randu, type Tensor } from '../tensor.js';
+import { add, div, exp, greaterEqual, log, mul, sub } from './elementwise.js';
+import { max, sum } from './reduce.js';
+import { reshape } from './movement.js';
+import { assertFloat, assertTensor, normalizeAxis } from './util.js';
+
+/** The row max, as a constant: subtracting any constant leaves softmax unchanged, so no
+ * gradient needs to flow through it. */
+function shift(x: Tensor, axis: number): Tensor {
+  return noGrad(() => max(x, axis, { keepDims: true }));
+}
+
+/** softmax(x)_i = e^{x_i - m} / Σ_j e^{x_j - m}, with m the max along `axis`. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  assertTensor('softmax', x);
+  assertFloat('softmax', x);
+  const ax = normalizeAxis('softmax', axis, x.rank);
+  const e = exp(sub(x, shift(x, ax)));
+  return div(e, sum(e, ax, { keepDims: true }));
+}
+
+/** logSoftmax(x)_i = (x_i - m) - log Σ_j e^{x_j - m}: never takes the log of 0. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  assertTensor('logSoftmax', x);
+  assertFloat('logSoftmax', x);
+  const ax = normalizeAxis('logSoftmax', axis, x.rank);
+  const z = sub(x, shift(x, ax));
+  return sub(z, log(sum(exp(z), ax, { keepDims: true })));
+}
+
+/** log Σ e^x along `axis`, computed as m + log Σ e^{x - m}. */
+export function logSumExp(x: Tensor, axis = -1, { keepDims = false } = {}): Tensor {
+  assertTensor('logSumExp', x);
+  assertFloat('logSumExp', x);
+  const ax = normalizeAxis('logSumExp', axis, x.rank);
+  const m = shift(x, ax);
+  const out = add(m, log(sum(exp(sub(x, m)), ax, { keepDims: true })));
+  return keepDims ? out : reshape(out, x.shape.filter((_, i) => i !== ax));
+}
+
+export interface DropoutOptions {
+  /** Seed of the mask; the same seed drops the same elements on every device. */
+  seed?: number;
+}
+
+/** Zeroes each element with probability `rate` and scales the rest by 1/(1 - rate)
+ * (inverted dropout, so evaluation needs no rescaling). */
+export function dropout(x: Tensor, rate: number, { seed }: DropoutOptions = {}): Tensor {
+  assertTensor('dropout', x);
+  assertFloat('dropout', x);
+  if (!(rate >= 0 && rate < 1)) throw new TensorLoopError(`dropout: rate must be in [0, 1), got ${rate}`);
+  if (rate === 0) return x;
+  const keepMask = greaterEqual(randu(x.shape, { seed, device: x.device }), rate);
+  return mul(x, mul(keepMask, 1 / (1 - rate)));
+}
