@@ -14,51 +14,66 @@ export interface MatmulInfo {
   transposeB: boolean;
 }
 
-/** out[b, i, j] = Σ_k A[b, i, k] · B[b, k, j], in loop orders that read memory in sequence. */
-export const matmulKernel: Kernel<(a: Tensor, b: Tensor, info: MatmulInfo) => Tensor> = {
-  name: 'matmul',
-  cpu(a, b, { batch, m, n, k, transposeA, transposeB }) {
-    const A = cpuData(a) as Float32Array;
-    const B = cpuData(b) as Float32Array;
-    const out = new Float32Array(batch * m * n);
-    const aStep = a.size === m * k ? 0 : m * k;
-    const bStep = b.size === k * n ? 0 : k * n;
-    for (let p = 0; p < batch; p++) {
-      const aOff = p * aStep;
-      const bOff = p * bStep;
-      const oOff = p * m * n;
-      if (!transposeB) {
-        // i-k-j: the inner loop walks a row of B and a row of out together
-        for (let i = 0; i < m; i++) {
-          const row = oOff + i * n;
-          for (let kk = 0; kk < k; kk++) {
-            const aik = transposeA ? A[aOff + kk * m + i]! : A[aOff + i * k + kk]!;
-            if (aik === 0) continue;
-            const bRow = bOff + kk * n;
-            for (let j = 0; j < n; j++) out[row + j]! += aik * B[bRow + j]!;
-          }
-        }
-      } else if (!transposeA) {
-        // i-j-k: rows of A and rows of B (= columns of Bᵀ) are both contiguous in k
-        for (let i = 0; i < m; i++) {
-          const aRow = aOff + i * k;
-          for (let j = 0; j < n; j++) {
-            const bRow = bOff + j * k;
-            let acc = 0;
-            for (let kk = 0; kk < k; kk++) acc += A[aRow + kk]! * B[bRow + kk]!;
-            out[oOff + i * n + j] = acc;
-          }
-        }
-      } else {
-        for (let i = 0; i < m; i++) {
-          for (let j = 0; j < n; j++) {
-            let acc = 0;
-            for (let kk = 0; kk < k; kk++) acc += A[aOff + kk * m + i]! * B[bOff + j * k + kk]!;
-            out[oOff + i * n + j] = acc;
-          }
+// The CPU loop: 4 rows of A at a time (each B element loaded once feeds 4 outputs) over
+// k-blocks of 128 (the B rows in use stay in cache). Transposed inputs are first copied
+// to row-major scratch: O(n²) work that lets one fast O(n³) loop serve all four cases.
+const K_BLOCK = 128;
+
+function multiplyRowMajor(A: Float32Array, aOff: number, B: Float32Array, bOff: number, out: Float32Array, oOff: number, m: number, n: number, k: number): void {
+  for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
+    const k1 = Math.min(k, k0 + K_BLOCK);
+    let i = 0;
+    for (; i + 3 < m; i += 4) {
+      const r0 = oOff + i * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      const a = aOff + i * k;
+      for (let kk = k0; kk < k1; kk++) {
+        const a0 = A[a + kk]!;
+        const a1 = A[a + k + kk]!;
+        const a2 = A[a + 2 * k + kk]!;
+        const a3 = A[a + 3 * k + kk]!;
+        const bRow = bOff + kk * n;
+        for (let j = 0; j < n; j++) {
+          const b = B[bRow + j]!;
+          out[r0 + j]! += a0 * b;
+          out[r1 + j]! += a1 * b;
+          out[r2 + j]! += a2 * b;
+          out[r3 + j]! += a3 * b;
         }
       }
     }
+    for (; i < m; i++) {
+      const row = oOff + i * n;
+      for (let kk = k0; kk < k1; kk++) {
+        const aik = A[aOff + i * k + kk]!;
+        const bRow = bOff + kk * n;
+        for (let j = 0; j < n; j++) out[row + j]! += aik * B[bRow + j]!;
+      }
+    }
+  }
+}
+
+/** Copies each [rows, cols] matrix of a batch into [cols, rows]. */
+function transposeBatch(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let base = 0; base < x.length; base += rows * cols) {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[base + c * rows + r] = x[base + r * cols + c]!;
+  }
+  return out;
+}
+
+/** out[b, i, j] = Σ_k A[b, i, k] · B[b, k, j]. */
+export const matmulKernel: Kernel<(a: Tensor, b: Tensor, info: MatmulInfo) => Tensor> = {
+  name: 'matmul',
+  cpu(a, b, { batch, m, n, k, transposeA, transposeB }) {
+    const A = transposeA ? transposeBatch(cpuData(a) as Float32Array, k, m) : (cpuData(a) as Float32Array);
+    const B = transposeB ? transposeBatch(cpuData(b) as Float32Array, n, k) : (cpuData(b) as Float32Array);
+    const out = new Float32Array(batch * m * n);
+    const aStep = a.size === m * k ? 0 : m * k;
+    const bStep = b.size === k * n ? 0 : k * n;
+    for (let p = 0; p < batch; p++) multiplyRowMajor(A, p * aStep, B, p * bStep, out, p * m * n, m, n, k);
     return cpuTensor(out, [batch, m, n]);
   },
 };
