@@ -1,10 +1,16 @@
 // Module: the base of every layer and model. Parameters are found by walking the fields
 // of a module: a float Tensor field is a parameter (unless named in `stateNames`, e.g.
 // BatchNorm's running statistics), a Module field is a child, and arrays of either are
-// numbered. Paths are dotted: `blocks.0.attn.query.weight`.
+// numbered. Paths are dotted: `blocks.0.attn.query.weight`. Walking the tree also tells
+// each child its path, so a layer's errors can name it: `conv1 (Conv2D): ...`.
 
 import type { Device } from '../device/device.js';
+import { TensorLoopError } from '../errors.js';
+import { keep } from '../memory.js';
 import { Tensor } from '../tensor.js';
+
+/** The dotted path of each module, learned whenever a parent walks its children. */
+const modulePaths = new WeakMap<Module, string>();
 
 export abstract class Module {
   /** True in training mode (Dropout drops, BatchNorm uses batch statistics). */
@@ -43,6 +49,29 @@ export abstract class Module {
     return out;
   }
 
+  /** Every module below this one (depth first) with its dotted path; records the paths
+   * that error messages use. Models call it at the end of their constructor. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [name, child] of this.namedChildren()) {
+      const path = prefix + name;
+      modulePaths.set(child, path);
+      out.push([path, child], ...child.namedModules(`${path}.`));
+    }
+    return out;
+  }
+
+  /** `conv1 (Conv2D)` once a parent has walked to this module, else `Conv2D`. */
+  describe(): string {
+    const path = modulePaths.get(this);
+    return path ? `${path} (${this.constructor.name})` : this.constructor.name;
+  }
+
+  /** A TensorLoopError whose message starts with this layer's path and class. */
+  protected error(message: string): TensorLoopError {
+    return new TensorLoopError(`${this.describe()}: ${message}`);
+  }
+
   train(): this {
     this.setTraining(true);
     return this;
@@ -57,10 +86,16 @@ export abstract class Module {
   async to(device: Device): Promise<this> {
     for (const [, t] of [...this.namedParameters(), ...this.namedState()]) {
       if (t.device === device) continue;
-      const moved = await t.toAsync(device);
+      const moved = keep(await t.toAsync(device));
       replaceTensor(this, t, moved);
+      t.dispose();
     }
     return this;
+  }
+
+  /** Frees every parameter and state tensor. The module is unusable after. */
+  dispose(): void {
+    for (const [, t] of [...this.namedParameters(), ...this.namedState()]) t.dispose();
   }
 
   private setTraining(training: boolean): void {
@@ -76,11 +111,16 @@ export abstract class Module {
       if (value instanceof Tensor) {
         if (value.dtype === 'float32' && this.stateNames.has(name) === state) out.push([path, value]);
       } else if (value instanceof Module) {
+        modulePaths.set(value, path);
         out.push(...value.walk(`${path}.`, state));
       } else if (Array.isArray(value)) {
         value.forEach((v, i) => {
-          if (v instanceof Module) out.push(...v.walk(`${path}.${i}.`, state));
-          else if (v instanceof Tensor && !state) out.push([`${path}.${i}`, v]);
+          if (v instanceof Module) {
+            modulePaths.set(v, `${path}.${i}`);
+            out.push(...v.walk(`${path}.${i}.`, state));
+          } else if (v instanceof Tensor && v.dtype === 'float32' && this.stateNames.has(name) === state) {
+            out.push([`${path}.${i}`, v]);
+          }
         });
       }
     }

@@ -1,0 +1,32 @@
+// Gradient clipping helpers for the loop (call them at `updateStart`, before the
+// optimizer): by value (each element into [-limit, limit]) and by global norm (all
+// gradients scaled together so that √(Σ‖g‖²) ≤ maxNorm, as torch.nn.utils.clip_grad_norm_
+// and tf.clip_by_global_norm). Both return new gradients and read nothing back.
+
+import { TensorLoopError } from '../errors.js';
+import { add, clip, div, maximum, mul, sqrt, square } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import { type Tensor, scalar } from '../tensor.js';
+
+export type GradientMap = Map<string, Tensor>;
+
+export function clipByValue(grads: GradientMap, limit: number): GradientMap {
+  if (!(limit > 0)) throw new TensorLoopError(`clipByValue: limit must be positive, got ${limit}`);
+  return new Map([...grads].map(([path, g]) => [path, clip(g, -limit, limit)]));
+}
+
+/** √(Σ over every gradient of Σ g²), as a scalar tensor. */
+export function globalNorm(grads: GradientMap): Tensor {
+  const list = [...grads.values()];
+  if (list.length === 0) return scalar(0);
+  return sqrt(list.map((g) => sum(square(g))).reduce((a, b) => add(a, b)));
+}
+
+/** Scales every gradient by maxNorm / max(globalNorm, maxNorm): unchanged when the norm
+ * is within bounds. */
+export function clipByGlobalNorm(grads: GradientMap, maxNorm: number): GradientMap {
+  if (!(maxNorm > 0)) throw new TensorLoopError(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
+  if (grads.size === 0) return new Map();
+  const scale = div(maxNorm, maximum(globalNorm(grads), maxNorm));
+  return new Map([...grads].map(([path, g]) => [path, mul(g, scale)]));
+}

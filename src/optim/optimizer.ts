@@ -1,0 +1,152 @@
+// The Optimizer base: what every optimizer shares. `update(model, grads)` checks the
+// gradients against the model's parameters (before anything changes), then, one
+// parameter at a time, calls the subclass's update rule (a pure function: old parameter,
+// gradient and state in; new parameter and state out), writes the new value into the
+// parameter with `assign` and keeps the new state. Temporaries are freed at once and old
+// state is disposed, so memory stays flat over any number of steps.
+//
+// State is per parameter path, in named slots (Adam: `m`, `v`), created as zeros on the
+// parameter's device at its first update; `step` counts updates (t in bias corrections).
+
+import type { Device } from '../device/device.js';
+import { noGrad } from '../autodiff/tape.js';
+import { TensorLoopError, shapeString } from '../errors.js';
+import { keep, tidy } from '../memory.js';
+import { type Tensor, fromData, zeros } from '../tensor.js';
+
+/** Anything with named parameters: a Module. */
+export interface ParameterSource {
+  namedParameters(): [string, Tensor][];
+}
+
+/** One parameter's optimizer state: slot name → tensor shaped like the parameter. */
+export type SlotState = Record<string, Tensor>;
+
+/** What a checkpoint stores: the type, the step, the hyperparameters, and every slot
+ * tensor named `slot/path` (e.g. `m/conv1.weight`). */
+export interface OptimizerState {
+  type: string;
+  step: number;
+  hyperparameters: Record<string, number | boolean>;
+  tensors: [string, Tensor][];
+}
+
+export abstract class Optimizer {
+  /** Read at every step: change it between steps to schedule the learning rate. */
+  learningRate: number;
+  /** How many updates have been applied. */
+  step = 0;
+  /** The state slots this optimizer keeps per parameter (empty for plain SGD). */
+  protected abstract readonly slotNames: readonly string[];
+  private readonly slots = new Map<string, SlotState>();
+
+  constructor(model: ParameterSource, learningRate: number) {
+    if (!model || typeof model.namedParameters !== 'function') {
+      throw new TensorLoopError(`${this.constructor.name}: expected a model with namedParameters()`);
+    }
+    checkHyperparameter(this.constructor.name, 'learningRate', learningRate, 0, Infinity);
+    this.learningRate = learningRate;
+  }
+
+  /** The update rule of one parameter: new parameter and state from old. Subclasses put
+   * all their math here, so a fused kernel can replace it and be tested against it. */
+  protected abstract updateParameter(param: Tensor, grad: Tensor, state: SlotState, step: number): { param: Tensor; state: SlotState };
+
+  /** Hyperparameters other than the learning rate, for checkpoints and logs. */
+  abstract hyperparameters(): Record<string, number | boolean>;
+
+  /** Applies one step: every parameter that has a gradient in `grads` moves. */
+  update(model: ParameterSource, grads: Map<string, Tensor>): void {
+    const name = this.constructor.name;
+    checkHyperparameter(name, 'learningRate', this.learningRate, 0, Infinity);
+    const named = model.namedParameters();
+    const byPath = new Map(named);
+    for (const [path, g] of grads) {
+      const p = byPath.get(path);
+      if (!p) throw new TensorLoopError(`${name}.update: gradient for '${path}', which is not a parameter of the model`);
+      if (g.isDisposed) throw new TensorLoopError(`${name}.update: the gradient for '${path}' was disposed`);
+      if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i])) {
+        throw new TensorLoopError(`${name}.update: gradient for '${path}' has shape ${shapeString(g.shape)}, parameter has ${shapeString(p.shape)}`);
+      }
+      if (g.device !== p.device) throw new TensorLoopError(`${name}.update: gradient for '${path}' is on ${g.device.name}, parameter on ${p.device.name}`);
+    }
+    this.step += 1;
+    noGrad(() => {
+      for (const [path, param] of named) {
+        const grad = grads.get(path);
+        if (!grad) continue;
+        const old = this.slots.get(path);
+        const state = tidy(() => {
+          const current = old ?? Object.fromEntries(this.slotNames.map((s) => [s, zeros(param.shape, { device: param.device })]));
+          const next = this.updateParameter(param, grad, current, this.step);
+          param.assign(next.param);
+          return next.state;
+        });
+        for (const t of Object.values(state)) keep(t);
+        if (old) for (const t of Object.values(old)) if (!Object.values(state).includes(t)) t.dispose();
+        if (this.slotNames.length > 0) this.slots.set(path, state);
+      }
+    });
+  }
+
+  /** The state to save: step, hyperparameters and the slot tensors (not copies). */
+  state(): OptimizerState {
+    const tensors: [string, Tensor][] = [];
+    for (const [path, slots] of this.slots) for (const [slot, t] of Object.entries(slots)) tensors.push([`${slot}/${path}`, t]);
+    return { type: this.constructor.name, step: this.step, hyperparameters: { learningRate: this.learningRate, ...this.hyperparameters() }, tensors };
+  }
+
+  /** Restores saved state. The tensors are shared, not copied (tensors are immutable);
+   * the caller still owns and may dispose its own.
+   * Checks everything before changing anything. */
+  loadState(state: OptimizerState): void {
+    const name = this.constructor.name;
+    if (state.type !== name) throw new TensorLoopError(`${name}.loadState: the state is of a ${state.type}`);
+    if (!Number.isInteger(state.step) || state.step < 0) throw new TensorLoopError(`${name}.loadState: bad step ${state.step}`);
+    const slots = new Map<string, Record<string, Tensor>>();
+    for (const [key, t] of state.tensors) {
+      const cut = key.indexOf('/');
+      const slot = key.slice(0, cut);
+      if (cut < 0 || !this.slotNames.includes(slot)) throw new TensorLoopError(`${name}.loadState: unknown state tensor '${key}' (slots: ${this.slotNames.join(', ') || 'none'})`);
+      const path = key.slice(cut + 1);
+      slots.set(path, { ...slots.get(path), [slot]: t });
+    }
+    for (const [path, s] of slots) {
+      const missing = this.slotNames.filter((slot) => !s[slot]);
+      if (missing.length > 0) throw new TensorLoopError(`${name}.loadState: '${path}' lacks state ${missing.join(', ')}`);
+    }
+    this.disposeState();
+    for (const [path, s] of slots) {
+      const copy: SlotState = {};
+      for (const [slot, t] of Object.entries(s)) copy[slot] = keep(t.view(t.shape));
+      this.slots.set(path, copy);
+    }
+    this.step = state.step;
+    if (typeof state.hyperparameters.learningRate === 'number') this.learningRate = state.hyperparameters.learningRate;
+  }
+
+  /** Moves the state tensors to `device` (after moving the model there). */
+  async to(device: Device): Promise<this> {
+    for (const slots of this.slots.values()) {
+      for (const [slot, t] of Object.entries(slots)) {
+        if (t.device === device) continue;
+        slots[slot] = keep(fromData(await t.data(), t.shape, device));
+        t.dispose();
+      }
+    }
+    return this;
+  }
+
+  /** Frees the state tensors; the next update starts from zeros again. */
+  disposeState(): void {
+    for (const slots of this.slots.values()) for (const t of Object.values(slots)) t.dispose();
+    this.slots.clear();
+  }
+}
+
+/** Throws unless `value` is a finite number in [low, high) (high may be Infinity). */
+export function checkHyperparameter(owner: string, name: string, value: number, low: number, high: number): void {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < low || value >= high || value === -Infinity) {
+    throw new TensorLoopError(`${owner}: ${name} must be in [${low}, ${high}), got ${value}`);
+  }
+}

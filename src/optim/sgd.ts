@@ -1,0 +1,61 @@
+// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight
+// decay, in PyTorch's formulation (the velocity holds gradients, the learning rate is
+// applied at the end, so a changing learning rate acts at once):
+//   g ← g + λ·p;   b ← μ·b + g;   step = nesterov ? g + μ·b : b;   p ← p − η·step
+
+import { add, mul, sub } from '../ops/elementwise.js';
+import { TensorLoopError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
+
+export interface SGDOptions {
+  learningRate?: number;
+  /** μ, default 0 (plain SGD, no state). */
+  momentum?: number;
+  nesterov?: boolean;
+  /** λ, L2 penalty added to the gradient, default 0. */
+  weightDecay?: number;
+}
+
+export interface SGDHyperparameters {
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+/** The SGD update of one parameter: new parameter and momentum buffer (or none). */
+export function sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor | undefined, h: SGDHyperparameters): { param: Tensor; velocity?: Tensor } {
+  const g = h.weightDecay !== 0 ? add(grad, mul(param, h.weightDecay)) : grad;
+  if (!velocity) return { param: sub(param, mul(g, h.learningRate)) };
+  const b = add(mul(velocity, h.momentum), g);
+  const step = h.nesterov ? add(g, mul(b, h.momentum)) : b;
+  return { param: sub(param, mul(step, h.learningRate)), velocity: b };
+}
+
+export class SGD extends Optimizer {
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  protected readonly slotNames: readonly string[];
+
+  constructor(model: ParameterSource, { learningRate = 0.01, momentum = 0, nesterov = false, weightDecay = 0 }: SGDOptions = {}) {
+    super(model, learningRate);
+    checkHyperparameter('SGD', 'momentum', momentum, 0, Infinity);
+    checkHyperparameter('SGD', 'weightDecay', weightDecay, 0, Infinity);
+    if (nesterov && momentum === 0) throw new TensorLoopError('SGD: nesterov needs a momentum above 0');
+    this.momentum = momentum;
+    this.nesterov = nesterov;
+    this.weightDecay = weightDecay;
+    this.slotNames = momentum > 0 ? ['velocity'] : [];
+  }
+
+  hyperparameters(): Record<string, number | boolean> {
+    return { momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+
+  protected updateParameter(param: Tensor, grad: Tensor, state: SlotState): { param: Tensor; state: SlotState } {
+    const next = sgdUpdate(param, grad, state.velocity, { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay });
+    return { param: next.param, state: next.velocity ? { velocity: next.velocity } : {} };
+  }
+}
