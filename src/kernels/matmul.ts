@@ -14,12 +14,12 @@ export interface MatmulInfo {
   transposeB: boolean;
 }
 
-// The CPU loop: 4 rows of A at a time (each B element loaded once feeds 4 outputs) over
+// The CPU loop (shared with conv.ts): out += A·B for row-major A [m,k], B [k,n]; 4 rows of A at a time (each B element loaded once feeds 4 outputs) over
 // k-blocks of 128 (the B rows in use stay in cache). Transposed inputs are first copied
 // to row-major scratch: O(n²) work that lets one fast O(n³) loop serve all four cases.
 const K_BLOCK = 128;
 
-function multiplyRowMajor(A: Float32Array, aOff: number, B: Float32Array, bOff: number, out: Float32Array, oOff: number, m: number, n: number, k: number): void {
+export function multiplyRowMajor(A: Float32Array, aOff: number, B: Float32Array, bOff: number, out: Float32Array, oOff: number, m: number, n: number, k: number): void {
   for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
     const k1 = Math.min(k, k0 + K_BLOCK);
     let i = 0;
