@@ -6,7 +6,7 @@ import type { DType } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
 import { BINARY_OPS, type BinaryOp, COMPARISON_OPS, type UnaryOp, binaryKernel, castKernel, unaryKernel, whereKernel } from '../kernels/elementwise.js';
 import { kernelFor } from '../kernels/kernel.js';
-import { type Tensor, scalar } from '../tensor.js';
+import { type Shape, type Tensor, scalar } from '../tensor.js';
 import { sumToShape } from './reduce.js';
 import { type TensorLike, assertSameDevice, assertTensor, broadcastShapes, toTensors } from './util.js';
 
@@ -93,7 +93,14 @@ const BINARY_GRADIENTS: Partial<Record<BinaryOp, (a: Tensor, b: Tensor, y: Tenso
   },
 };
 
+/** The shape a binary op sees for an argument: a number is a scalar. */
+const shapeOf = (v: TensorLike): Shape => (typeof v === 'number' ? [] : v.shape);
+
 function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
+  if (typeof aLike !== 'number') assertTensor(op, aLike, 'a');
+  if (typeof bLike !== 'number') assertTensor(op, bLike, 'b');
+  // check the shapes before anything is allocated (scalars for numbers, float32 copies)
+  const outShape = broadcastShapes(op, shapeOf(aLike), shapeOf(bLike));
   let [a, b] = toTensors(op, [aLike, bLike]);
   assertSameDevice(op, [a!, b!]);
   // int32 with float32 computes in float32; division always does (true division)
@@ -101,7 +108,6 @@ function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
     a = a!.dtype === 'float32' ? a : cast(a!, 'float32');
     b = b!.dtype === 'float32' ? b : cast(b!, 'float32');
   }
-  const outShape = broadcastShapes(op, a!.shape, b!.shape);
   const outDtype: DType = COMPARISON_OPS.has(op) ? 'float32' : a!.dtype;
   const y = kernelFor(binaryKernel, a!.device)(op, a!, b!, outShape, outDtype);
   const rule = BINARY_GRADIENTS[op];
@@ -136,17 +142,19 @@ export const BINARY_OP_NAMES = Object.keys(BINARY_OPS) as BinaryOp[];
 /** cond ? a : b elementwise (cond nonzero means true), all three broadcast together. */
 export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): Tensor {
   assertTensor('where', condition, 'condition');
+  if (typeof aLike !== 'number') assertTensor('where', aLike, 'a');
+  if (typeof bLike !== 'number') assertTensor('where', bLike, 'b');
+  assertSameDevice('where', [condition, ...[aLike, bLike].filter((v): v is Tensor => typeof v !== 'number')]);
   const device = condition.device;
   const valueDtype = typeof aLike !== 'number' ? aLike.dtype : typeof bLike !== 'number' ? bLike.dtype : 'float32';
+  // every check before the first allocation (the scalars standing for numbers)
+  const dtypeOf = (v: TensorLike): string => (typeof v !== 'number' ? v.dtype : valueDtype === 'int32' && !Number.isInteger(v) ? `float32 (${v})` : valueDtype);
+  if (dtypeOf(aLike) !== dtypeOf(bLike)) {
+    throw new TensorLoopError(`where: a and b must share a dtype, got ${dtypeOf(aLike)} and ${dtypeOf(bLike)}`);
+  }
+  const outShape = broadcastShapes('where', condition.shape, shapeOf(aLike), shapeOf(bLike));
   const a = typeof aLike === 'number' ? scalar(aLike, { device, dtype: valueDtype }) : aLike;
   const b = typeof bLike === 'number' ? scalar(bLike, { device, dtype: valueDtype }) : bLike;
-  assertTensor('where', a, 'a');
-  assertTensor('where', b, 'b');
-  assertSameDevice('where', [condition, a, b]);
-  if (a.dtype !== b.dtype) {
-    throw new TensorLoopError(`where: a and b must share a dtype, got ${a.dtype} and ${b.dtype}`);
-  }
-  const outShape = broadcastShapes('where', condition.shape, a.shape, b.shape);
   const y = kernelFor(whereKernel, device)(condition, a, b, outShape);
   record('where', [a, b], y, (dy, needs) => {
     const zero = mul(dy, 0);
