@@ -164,6 +164,7 @@ for (const device of await testDevices()) {
     const ints = where(t([1, 0]), t([5, 6], 'int32'), 0);
     assert.is(ints.dtype, 'int32');
     assert.equal(await ints.array(), [5, 0]);
+    assert.equal(await where(t([1, 0]), 1, 2.5).array(), [1, 2.5], 'two numbers');
   });
 
   test(`cast truncates toward zero and round-trips integers ${on}`, async () => {

@@ -20,11 +20,22 @@ export const normal = (shape: Shape, device: DeviceType, seed = 1): Tensor => ra
 /** Uniform samples in [low, high) with a fixed seed: for ops defined on part of the line (log, sqrt). */
 export const uniform = (shape: Shape, device: DeviceType, low: number, high: number, seed = 1): Tensor => randu(shape, { seed, device, low, high });
 
+let inputsMade = 0;
+
+/** Marks a tensor made as an argument inside an `assertOpError` call, so the check can
+ * tell the arguments (one tensor, one buffer each) from anything the op left behind. */
+export function input<T extends Tensor>(t: T): T {
+  inputsMade += 1;
+  return t;
+}
+
 /** `fn` throws a TensorLoopError whose message starts with `op:` (and matches `pattern`,
- * when given), and leaves the count of live tensors and device buffers unchanged. */
+ * when given), and leaves the count of live tensors and device buffers unchanged, apart
+ * from the arguments `fn` made through `input`. */
 export function assertOpError(fn: () => unknown, op: string, device: DeviceType, pattern?: RegExp): void {
   const tensorsBefore = liveTensorCount(device);
   const buffersBefore = device.memory().buffers;
+  const inputsBefore = inputsMade;
   let caught: unknown;
   try {
     fn();
@@ -37,8 +48,9 @@ export function assertOpError(fn: () => unknown, op: string, device: DeviceType,
   const message = (caught as TensorLoopError).message;
   assert.ok(message.startsWith(`${op}:`), `message should name ${op}: "${message}"`);
   if (pattern) assert.match(message, pattern);
-  assert.is(liveTensorCount(device), tensorsBefore, `${op} left tensors allocated after throwing: "${message}"`);
-  assert.is(device.memory().buffers, buffersBefore, `${op} left device buffers allocated after throwing: "${message}"`);
+  const inputs = inputsMade - inputsBefore;
+  assert.is(liveTensorCount(device) - tensorsBefore - inputs, 0, `${op} left tensors allocated after throwing: "${message}"`);
+  assert.is(device.memory().buffers - buffersBefore - inputs, 0, `${op} left device buffers allocated after throwing: "${message}"`);
 }
 
 /** Values of a seeded normal sample pushed at least `margin` away from 0: inputs for ops
