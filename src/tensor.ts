@@ -291,3 +291,24 @@ function nest(flat: number[], shape: Shape): NestedArray {
   for (let i = 0; i < first!; i++) out.push(nest(flat.slice(i * step, (i + 1) * step), rest));
   return out;
 }
+
+export interface MemoryInfo {
+  /** Live tensors on every device together. */
+  tensors: number;
+  /** Bytes held in device buffers on every device together. */
+  bytes: number;
+  /** Per device (keyed by device name): live tensors, buffers and bytes. */
+  devices: Record<string, { tensors: number; buffers: number; bytes: number }>;
+}
+
+/** Live tensors and bytes, per device and in total: the number to watch for leaks. */
+export function memory(): MemoryInfo {
+  const info: MemoryInfo = { tensors: 0, bytes: 0, devices: {} };
+  for (const [device, tensors] of liveTensors) {
+    const { buffers, bytes } = device.memory();
+    info.devices[device.name] = { tensors, buffers, bytes };
+    info.tensors += tensors;
+    info.bytes += bytes;
+  }
+  return info;
+}
