@@ -4,7 +4,7 @@
 
 import { type DType, type TypedArray, isTypedArray, typedArrayFor } from './dtype.js';
 import type { Device, Storage } from './device/device.js';
-import { cpu } from './device/cpu.js';
+import { type CpuStorage, cpu } from './device/cpu.js';
 import { TensorLoopError, shapeString } from './errors.js';
 import { trackTensor } from './memory.js';
 import { Random, nextSeed } from './random.js';
@@ -114,10 +114,14 @@ export class Tensor {
     return (await this.data())[0]!;
   }
 
-  /** A copy on another device (the same tensor when it is already there). */
+  /** A copy on another device (the same tensor when it is already there). Synchronous
+   * from the CPU; from a GPU the data must be read back first: use `await t.toAsync(device)`. */
   to(device: Device): Tensor {
     if (device === this.device) return this;
-    throw new TensorLoopError(`to: use await t.toAsync(device) to move between devices`);
+    if (this.device.kind !== 'cpu') {
+      throw new TensorLoopError(`to: reading ${shapeString(this.shape)} back from ${this.device.name} is async; use await t.toAsync(device)`);
+    }
+    return new Tensor(this.shape, this.dtype, device, device.upload((this.storage as CpuStorage).data));
   }
 
   /** Moves data between devices through the host. */
