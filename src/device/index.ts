@@ -1,15 +1,32 @@
 // `Device`: the entry point for picking where tensors live.
 //   Device.cpu               the CPU (always there)
-//   await Device.default()   the first WebGPU adapter, else the CPU with one line saying why
+//   await Device.webgpu()    a WebGPU device (throws TensorLoopError saying why and what to install)
+//   await Device.default()   WebGPU when it works, else the CPU with one line saying why
 
 import { cpu } from './cpu.js';
 import type { Device as DeviceInterface } from './device.js';
+import { type WebGpuDevice, type WebGpuOptions, requestWebGpuDevice } from './webgpu.js';
 
 export type Device = DeviceInterface;
 
+let defaultDevice: Promise<DeviceInterface> | null = null;
+
 export const Device = {
   cpu: cpu as DeviceInterface,
+
+  /** A new WebGPU device on the first adapter; `dispose()` it when done so the process can exit. */
+  webgpu(options: WebGpuOptions = {}): Promise<WebGpuDevice> {
+    return requestWebGpuDevice(options);
+  },
+
+  /** The WebGPU device when an adapter works (one shared device), else the CPU, saying why. */
   async default(): Promise<DeviceInterface> {
-    return cpu;
+    const cached = defaultDevice && (await defaultDevice);
+    if (cached && !(cached.kind === 'webgpu' && (cached as WebGpuDevice).isDisposed)) return cached;
+    defaultDevice = requestWebGpuDevice().catch((error: Error) => {
+      console.log(`tensorloop: using the CPU: ${error.message}`);
+      return cpu;
+    });
+    return defaultDevice;
   },
 };

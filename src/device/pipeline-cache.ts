@@ -1,0 +1,79 @@
+// Compute pipelines cached by kernel variant key (`binary/add/f32/broadcast`), never by
+// tensor size: sizes travel in uniforms, so one pipeline serves every shape of a variant.
+// Bind group layouts are explicit (not `layout: 'auto'`, which drops bindings a shader
+// does not use) and shared by every kernel with the same binding signature:
+//   binding 0            var<uniform>                (when the kernel has uniforms)
+//   then one per input   var<storage, read>
+//   then one per output  var<storage, read_write>
+//   then, if asked       the device's status words   var<storage, read_write>
+
+export interface BindingSignature {
+  uniforms: boolean;
+  inputs: number;
+  outputs: number;
+  status: boolean;
+}
+
+export interface CachedPipeline {
+  pipeline: GPUComputePipeline;
+  bindGroupLayout: GPUBindGroupLayout;
+}
+
+export class PipelineCache {
+  private pipelines = new Map<string, CachedPipeline>();
+  private layouts = new Map<string, GPUBindGroupLayout>();
+
+  /** `onError` receives shader compilation / pipeline validation errors (they arrive async). */
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly onError: (message: string) => void,
+    private readonly storageStage: number,
+  ) {}
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+
+  /** The pipeline for `key`, compiling `wgsl()` on the first request only. */
+  get(key: string, wgsl: string | (() => string), signature: BindingSignature): CachedPipeline {
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const code = typeof wgsl === 'string' ? wgsl : wgsl();
+    const bindGroupLayout = this.layoutFor(signature);
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ code, label: key });
+    const pipeline = this.device.createComputePipeline({
+      label: key,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
+      compute: { module, entryPoint: 'main' },
+    });
+    void this.device.popErrorScope().then(async (error) => {
+      if (!error) return;
+      const info = await module.getCompilationInfo().catch(() => null);
+      const lines = info?.messages.map((m) => `  ${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`) ?? [];
+      this.onError(`kernel ${key} failed to compile: ${error.message}\n${lines.join('\n')}`);
+    });
+    const entry = { pipeline, bindGroupLayout };
+    this.pipelines.set(key, entry);
+    return entry;
+  }
+
+  private layoutFor(s: BindingSignature): GPUBindGroupLayout {
+    const id = `${s.uniforms ? 'u' : ''}${s.inputs}i${s.outputs}o${s.status ? 's' : ''}`;
+    let layout = this.layouts.get(id);
+    if (layout) return layout;
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    const visibility = this.storageStage;
+    if (s.uniforms) entries.push({ binding: 0, visibility, buffer: { type: 'uniform' } });
+    for (let i = 0; i < s.inputs; i++) entries.push({ binding: entries.length, visibility, buffer: { type: 'read-only-storage' } });
+    for (let i = 0; i < s.outputs + (s.status ? 1 : 0); i++) entries.push({ binding: entries.length, visibility, buffer: { type: 'storage' } });
+    layout = this.device.createBindGroupLayout({ entries, label: id });
+    this.layouts.set(id, layout);
+    return layout;
+  }
+
+  clear(): void {
+    this.pipelines.clear();
+    this.layouts.clear();
+  }
+}

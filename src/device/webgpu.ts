@@ -1,0 +1,428 @@
+// The WebGPU device: Dawn's Node bindings (the `webgpu` npm package) behind the narrow
+// Device interface, plus `dispatch`, the one call every WGSL kernel launcher makes.
+//
+// Execution model. Ops only record: each `dispatch` appends to one shared command encoder
+// (inside one open compute pass), and the batch is submitted every SUBMIT_EVERY dispatches
+// or when a `read` needs results. Uniforms of a batch go into one CPU-side ring and reach
+// the GPU with a single `writeBuffer` just before the submit. Buffers come from a pool by
+// size class (buffer-pool.ts); pipelines from a cache by kernel variant (pipeline-cache.ts).
+//
+// Errors. Validation errors arrive asynchronously (error scopes, `uncapturederror`), and
+// device loss through `device.lost`. Any of them puts the device in a failed state: pending
+// and later reads reject with a TensorLoopError saying what happened, later ops throw. Results
+// computed in a failed batch are never handed out as if they were right.
+
+import type { DType, TypedArray } from '../dtype.js';
+import { typedArrayFor } from '../dtype.js';
+import { TensorLoopError } from '../errors.js';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
+import type { Device, DeviceMemory, Storage } from './device.js';
+import { PipelineCache } from './pipeline-cache.js';
+import { type Uniform, align, packUniforms, uniformsByteLength } from './uniforms.js';
+
+/** Dispatches recorded before a submit (tfjs uses 15; more amortizes submit cost). */
+const SUBMIT_EVERY = 32;
+/** Bytes of uniforms one batch can hold; a batch that fills it is submitted early. */
+const UNIFORM_RING_BYTES = 64 * 1024;
+/** The status words kernels may raise (e.g. gather's out-of-range flag): [code, a, b, c]. */
+const STATUS_BYTES = 16;
+
+/** Limits asked for by name, at the adapter's values (unnamed limits get WebGPU defaults). */
+const REQUESTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+/** Features used when the adapter has them (kernels must check `device.features`). */
+const OPTIONAL_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
+
+export const INSTALL_HINT =
+  'On Linux without a GPU, install a software Vulkan driver, Mesa >= 23 lavapipe: on Debian 12 add ' +
+  '`deb http://deb.debian.org/debian bookworm-backports main` to the apt sources and run ' +
+  '`apt-get install -t bookworm-backports mesa-vulkan-drivers` (Mesa 22.3 from bookworm main lacks a feature Dawn ' +
+  'requires); with a GPU, install its Vulkan driver. Set XDG_RUNTIME_DIR (e.g. /tmp) if it is unset.';
+
+/** Messages for status codes raised by kernels, registered by the kernel files. */
+const STATUS_MESSAGES = new Map<number, (words: Uint32Array) => string>();
+
+/** Lets a kernel file explain a status code its WGSL writes into the status words. */
+export function registerStatusCode(code: number, message: (words: Uint32Array) => string): void {
+  STATUS_MESSAGES.set(code, message);
+}
+
+/** A GPU buffer holding one tensor's elements (the buffer may be larger: its size class). */
+export class WebGpuStorage implements Storage {
+  refCount = 1;
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly byteLength: number,
+  ) {}
+}
+
+export interface DispatchOptions {
+  /** The kernel variant: everything that changes the WGSL, nothing that is only a size. */
+  key: string;
+  /** The WGSL source with `fn main` (a function: only called on a pipeline-cache miss). */
+  wgsl: string | (() => string);
+  /** Read-only storage bindings, right after the uniforms (binding 0) when there are any. */
+  inputs?: readonly Storage[];
+  /** Read-write storage bindings, after the inputs. */
+  outputs: readonly Storage[];
+  /** The `var<uniform>` struct at binding 0, fields in struct order (see uniforms.ts). */
+  uniforms?: readonly Uniform[];
+  /** A workgroup count (folded into 2-D past the per-dimension limit: the shader computes
+   * its linear index from `num_workgroups`) or an explicit [x, y, z] grid. */
+  workgroups: number | readonly [number, number, number];
+  /** Binds the device's status words (array<atomic<u32>, 4>) after the outputs. */
+  status?: boolean;
+}
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+export interface WebGpuOptions {
+  /** Dawn toggles passed to `create()`, e.g. ['adapter=llvmpipe'] or ['backend=vulkan']. */
+  dawnFlags?: string[];
+}
+
+/** Requests an adapter and a device; throws TensorLoopError saying why and what to install. */
+export async function requestWebGpuDevice(options: WebGpuOptions = {}): Promise<WebGpuDevice> {
+  let module: typeof import('webgpu');
+  try {
+    module = await import('webgpu');
+  } catch (error) {
+    throw new TensorLoopError(`webgpu: cannot load the \`webgpu\` package (Dawn for Node): ${(error as Error).message}`);
+  }
+  process.env.XDG_RUNTIME_DIR ??= '/tmp'; // Vulkan loaders warn (and some fail) without it
+  const gpu = module.create(options.dawnFlags ?? []);
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (error) {
+    throw new TensorLoopError(`webgpu: requestAdapter failed: ${(error as Error).message}. ${INSTALL_HINT}`);
+  }
+  if (!adapter) throw new TensorLoopError(`webgpu: no adapter found (no Vulkan driver, or one too old for Dawn). ${INSTALL_HINT}`);
+  const requiredLimits: Record<string, number> = {};
+  for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'tensorloop' });
+  } catch (error) {
+    throw new TensorLoopError(`webgpu: requestDevice failed: ${(error as Error).message}. ${INSTALL_HINT}`);
+  }
+  const globals = module.globals as { GPUBufferUsage: GPUFlagsConstant & typeof GPUBufferUsage; GPUMapMode: typeof GPUMapMode; GPUShaderStage: typeof GPUShaderStage };
+  const info = adapter.info;
+  const adapterInfo: AdapterInfo = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
+  return new WebGpuDevice(device, adapterInfo, globals);
+}
+
+export class WebGpuDevice implements Device {
+  readonly kind = 'webgpu' as const;
+  readonly name: string;
+  readonly limits: GPUSupportedLimits;
+  readonly features: ReadonlySet<string>;
+  /** Counters for tests and benchmarks: dispatches recorded and batches submitted. */
+  readonly counters = { dispatches: 0, submits: 0 };
+
+  private gpu: GPUDevice | null;
+  private readonly pool: BufferPool;
+  private readonly stagingPool: BufferPool;
+  private readonly pipelines: PipelineCache;
+  private readonly uniformBuffer: GPUBuffer;
+  private readonly uniformRing = new ArrayBuffer(UNIFORM_RING_BYTES);
+  private readonly uniformView = new DataView(this.uniformRing);
+  private readonly uniformAlign: number;
+  private readonly statusBuffer: GPUBuffer;
+  private readonly usage: { GPUBufferUsage: typeof GPUBufferUsage; GPUMapMode: typeof GPUMapMode };
+
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatchesInBatch = 0;
+  private uniformUsed = 0;
+  private live = { buffers: 0, bytes: 0 };
+  private failure: TensorLoopError | null = null;
+  private rejectPending: (error: TensorLoopError) => void = () => {};
+  private readonly failed: Promise<never>;
+  private disposed = false;
+
+  constructor(
+    device: GPUDevice,
+    readonly adapterInfo: AdapterInfo,
+    globals: { GPUBufferUsage: typeof GPUBufferUsage; GPUMapMode: typeof GPUMapMode; GPUShaderStage: typeof GPUShaderStage },
+  ) {
+    this.gpu = device;
+    this.usage = globals;
+    this.name = `webgpu (${adapterInfo.description.split(':')[0] || adapterInfo.device || adapterInfo.vendor || 'unknown adapter'})`;
+    this.limits = device.limits;
+    this.features = new Set(device.features);
+    this.failed = new Promise<never>((_, reject) => (this.rejectPending = reject));
+    this.failed.catch(() => {}); // observed by reads through Promise.race
+    const { GPUBufferUsage: U, GPUMapMode: _M, GPUShaderStage: S } = globals;
+    this.pool = new BufferPool(device, U.STORAGE | U.COPY_SRC | U.COPY_DST, 'tensor');
+    this.stagingPool = new BufferPool(device, U.MAP_READ | U.COPY_DST, 'staging');
+    this.pipelines = new PipelineCache(device, (message) => this.fail(message), S.COMPUTE);
+    this.uniformAlign = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
+    this.uniformBuffer = device.createBuffer({ size: UNIFORM_RING_BYTES, usage: U.UNIFORM | U.COPY_DST, label: 'uniform ring' });
+    this.statusBuffer = device.createBuffer({ size: STATUS_BYTES, usage: U.STORAGE | U.COPY_SRC | U.COPY_DST, label: 'status' });
+    device.addEventListener('uncapturederror', (event) => {
+      this.fail(`${(event as GPUUncapturedErrorEvent).error.message}`);
+    });
+    void device.lost.then((info) => {
+      if (!this.disposed) this.fail(`device lost (${info.reason}): ${info.message}`);
+    });
+  }
+
+  // ---------------------------------------------------------------- Device interface
+
+  upload(data: TypedArray): WebGpuStorage {
+    const storage = this.newStorage(data.byteLength, 'upload');
+    if (data.byteLength > 0) this.device.queue.writeBuffer(storage.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return storage;
+  }
+
+  /** Zero-filled storage (a clear command recorded in the current batch). */
+  allocate(dtype: DType, size: number): WebGpuStorage {
+    const storage = this.empty(dtype, size);
+    if (storage.byteLength > 0) {
+      this.endPass();
+      this.commandEncoder().clearBuffer(storage.buffer, 0, align(storage.byteLength, 4));
+    }
+    return storage;
+  }
+
+  /** Storage with undefined contents, for kernel outputs that write every element. */
+  empty(_dtype: DType, size: number): WebGpuStorage {
+    return this.newStorage(size * 4, 'allocate');
+  }
+
+  async read(storage: Storage, dtype: DType, size: number): Promise<TypedArray> {
+    this.assertUsable('read');
+    const source = storage as WebGpuStorage;
+    const bytes = size * 4;
+    const staging = this.stagingPool.acquire(bytes + STATUS_BYTES);
+    this.endPass();
+    const encoder = this.commandEncoder();
+    if (bytes > 0) encoder.copyBufferToBuffer(source.buffer, 0, staging, 0, bytes);
+    encoder.copyBufferToBuffer(this.statusBuffer, 0, staging, bytes, STATUS_BYTES);
+    encoder.clearBuffer(this.statusBuffer);
+    const submitted = this.flush();
+    let copy: ArrayBuffer;
+    try {
+      await Promise.race([staging.mapAsync(this.usage.GPUMapMode.READ, 0, bytes + STATUS_BYTES), this.failed]);
+      await submitted;
+      if (this.failure) throw this.failure;
+      copy = staging.getMappedRange(0, bytes + STATUS_BYTES).slice(0);
+      staging.unmap();
+    } finally {
+      if (!this.disposed) this.stagingPool.release(staging, this.encoder === null);
+    }
+    this.checkStatus(new Uint32Array(copy, bytes, STATUS_BYTES / 4));
+    const out = typedArrayFor(dtype, size);
+    new Uint8Array(out.buffer).set(new Uint8Array(copy, 0, bytes));
+    return out;
+  }
+
+  release(storage: Storage): void {
+    const s = storage as WebGpuStorage;
+    this.live.buffers -= 1;
+    this.live.bytes -= s.byteLength;
+    if (!this.disposed) this.pool.release(s.buffer, this.encoder === null);
+  }
+
+  /** Live tensor buffers and their bytes (pooled free buffers are in `poolStats()`). */
+  memory(): DeviceMemory {
+    return { ...this.live };
+  }
+
+  poolStats(): PoolStats & { pipelines: number } {
+    return { ...this.pool.stats(), pipelines: this.pipelines.size };
+  }
+
+  /** Destroys every buffer and the device, so the Node process can exit. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.fail('the device was disposed');
+    this.pass = null;
+    this.encoder = null;
+    this.pool.destroy();
+    this.stagingPool.destroy();
+    this.uniformBuffer.destroy();
+    this.statusBuffer.destroy();
+    this.pipelines.clear();
+    this.gpu?.destroy();
+    this.gpu = null;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+
+  // ---------------------------------------------------------------- kernels
+
+  /** Records one compute dispatch into the current batch (see DispatchOptions). */
+  dispatch(options: DispatchOptions): void {
+    this.assertUsable(options.key);
+    const inputs = options.inputs ?? [];
+    const uniforms = options.uniforms ?? [];
+    const grid = this.grid(options.key, options.workgroups);
+    if (grid[0] * grid[1] * grid[2] === 0) return;
+    const { pipeline, bindGroupLayout } = this.pipelines.get(options.key, options.wgsl, {
+      uniforms: uniforms.length > 0,
+      inputs: inputs.length,
+      outputs: options.outputs.length,
+      status: options.status === true,
+    });
+    const entries: GPUBindGroupEntry[] = [];
+    if (uniforms.length > 0) entries.push({ binding: 0, resource: this.writeUniforms(uniforms) });
+    for (const s of [...inputs, ...options.outputs]) {
+      const { buffer, byteLength } = s as WebGpuStorage;
+      entries.push({ binding: entries.length, resource: { buffer, offset: 0, size: Math.max(4, align(byteLength, 4)) } });
+    }
+    if (options.status) entries.push({ binding: entries.length, resource: { buffer: this.statusBuffer } });
+    const bindGroup = this.device.createBindGroup({ layout: bindGroupLayout, entries, label: options.key });
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    this.counters.dispatches += 1;
+    this.dispatchesInBatch += 1;
+    if (this.dispatchesInBatch >= SUBMIT_EVERY) void this.flush();
+  }
+
+  /** Submits recorded work and waits until the GPU finished it (for benchmarks). */
+  async synchronize(): Promise<void> {
+    this.assertUsable('synchronize');
+    const submitted = this.flush();
+    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.failed]);
+    await submitted;
+    if (this.failure) throw this.failure;
+  }
+
+  /** The Dawn device, for code that needs raw WebGPU (benchmarks, timestamp queries). */
+  get device(): GPUDevice {
+    if (!this.gpu) throw this.failure ?? new TensorLoopError('webgpu: the device was disposed');
+    return this.gpu;
+  }
+
+  /** The per-dimension workgroup limit grids are folded at. */
+  get maxWorkgroupsPerDimension(): number {
+    return this.limits.maxComputeWorkgroupsPerDimension;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private newStorage(bytes: number, op: string): WebGpuStorage {
+    this.assertUsable(op);
+    const limit = this.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new TensorLoopError(
+        `webgpu ${op}: a tensor of ${bytes / 4} elements (${bytes} bytes) is over this adapter's ` +
+          `maxStorageBufferBindingSize of ${limit} bytes (${this.name}); split it or use the CPU`,
+      );
+    }
+    const storage = new WebGpuStorage(this.pool.acquire(Math.max(bytes, 4)), bytes);
+    this.live.buffers += 1;
+    this.live.bytes += bytes;
+    return storage;
+  }
+
+  private grid(key: string, workgroups: DispatchOptions['workgroups']): [number, number, number] {
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    if (typeof workgroups !== 'number') {
+      if (workgroups.some((n) => n > max)) throw new TensorLoopError(`${key}: grid [${workgroups.join(',')}] passes ${max} workgroups per dimension`);
+      return [workgroups[0], workgroups[1], workgroups[2]];
+    }
+    return foldGrid(key, workgroups, max);
+  }
+
+  private writeUniforms(fields: readonly Uniform[]): GPUBufferBinding {
+    const size = uniformsByteLength(fields);
+    if (this.uniformUsed + size > UNIFORM_RING_BYTES) void this.flush();
+    const offset = this.uniformUsed;
+    packUniforms(fields, this.uniformView, offset);
+    this.uniformUsed = align(offset + size, this.uniformAlign);
+    this.commandEncoder(); // the ring belongs to the batch being recorded
+    return { buffer: this.uniformBuffer, offset, size };
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder({ label: 'tensorloop batch' });
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.pass ??= this.commandEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Submits the batch; the promise settles once its validation errors (if any) are known. */
+  private flush(): Promise<void> {
+    if (!this.encoder) return Promise.resolve();
+    const device = this.device;
+    this.endPass();
+    if (this.uniformUsed > 0) device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformRing, 0, this.uniformUsed);
+    device.pushErrorScope('validation');
+    device.queue.submit([this.encoder.finish()]);
+    const checked = device.popErrorScope().then(
+      (error) => {
+        if (error) this.fail(error.message);
+      },
+      () => {},
+    );
+    this.encoder = null;
+    this.dispatchesInBatch = 0;
+    this.uniformUsed = 0;
+    this.counters.submits += 1;
+    this.pool.recycle();
+    this.stagingPool.recycle();
+    return checked;
+  }
+
+  private checkStatus(words: Uint32Array): void {
+    const code = words[0]!;
+    if (code === 0) return;
+    const message = STATUS_MESSAGES.get(code);
+    throw new TensorLoopError(message ? message(words) : `webgpu: a kernel raised status ${code} (${Array.from(words).join(',')})`);
+  }
+
+  private fail(message: string): void {
+    if (this.failure) return;
+    this.failure = new TensorLoopError(message === 'the device was disposed' ? `webgpu: ${message}` : `webgpu (${this.name}) failed: ${message}`);
+    this.rejectPending(this.failure);
+  }
+
+  private assertUsable(op: string): void {
+    if (this.failure) throw new TensorLoopError(`${op}: ${this.failure.message}`);
+  }
+}
+
+/** Splits `count` workgroups into an [x, y, 1] grid with x, y ≤ max (x·y ≥ count, as few
+ * extra as possible). Shaders recover the linear index as wid.x + wid.y · num_workgroups.x. */
+export function foldGrid(key: string, count: number, max: number): [number, number, number] {
+  if (count <= max) return [count, 1, 1];
+  const y = Math.ceil(count / max);
+  if (y > max) throw new TensorLoopError(`${key}: ${count} workgroups is more than one dispatch can hold (${max}×${max})`);
+  return [Math.ceil(count / y), y, 1];
+}
