@@ -67,12 +67,12 @@ for (const device of await testDevices()) {
 
   test(`randn has the asked mean and spread; randu stays in [low, high) ${on}`, async () => {
     const n = 20000;
-    const x = await randn([n], { seed: 1, device, mean: 2, std: 3 }).data();
+    const x = Array.from(await randn([n], { seed: 1, device, mean: 2, std: 3 }).data());
     const m = x.reduce((s, v) => s + v, 0) / n;
     const sd = Math.sqrt(x.reduce((s, v) => s + (v - m) ** 2, 0) / n);
     assert.ok(Math.abs(m - 2) < 0.1, `mean ${m}`);
     assert.ok(Math.abs(sd - 3) < 0.1, `std ${sd}`);
-    const u = await randu([n], { seed: 2, device, low: -1, high: 3 }).data();
+    const u = Array.from(await randu([n], { seed: 2, device, low: -1, high: 3 }).data());
     assert.ok(u.every((v) => v >= -1 && v < 3));
     const um = u.reduce((s, v) => s + v, 0) / n;
     assert.ok(Math.abs(um - 1) < 0.05, `uniform mean ${um}`);
