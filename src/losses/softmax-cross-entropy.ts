@@ -1,0 +1,58 @@
+// softmaxCrossEntropy(logits, labels): the classification loss, a fused primitive (one
+// kernel forward, one backward; src/kernels/softmax-cross-entropy.ts) rather than a
+// composite, because it is where training spends time and where naive composites
+// overflow. Its gradient with respect to the logits is (softmax − target) / N; no
+// gradient flows into the labels.
+
+import { record } from '../autodiff/tape.js';
+import { TensorLoopError, shapeString } from '../errors.js';
+import { cpuData, kernelFor } from '../kernels/kernel.js';
+import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from '../kernels/softmax-cross-entropy.js';
+import { reshape } from '../ops/movement.js';
+import { mean } from '../ops/reduce.js';
+import { assertSameDevice, assertTensor, sameShape } from '../ops/util.js';
+import { type Tensor, sizeOf } from '../tensor.js';
+
+export interface SoftmaxCrossEntropyOptions {
+  /** ε: the target becomes (1 − ε)·target + ε/classes. Default 0. */
+  labelSmoothing?: number;
+}
+
+/** Mean cross-entropy between softmax(logits) and the labels. `logits` is [..., C];
+ * `labels` is int32 class indices shaped [...] or float32 probabilities shaped [..., C]. */
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, { labelSmoothing = 0 }: SoftmaxCrossEntropyOptions = {}): Tensor {
+  const op = 'softmaxCrossEntropy';
+  assertTensor(op, logits, 'logits');
+  assertTensor(op, labels, 'labels');
+  assertSameDevice(op, [logits, labels]);
+  if (logits.dtype !== 'float32') throw new TensorLoopError(`${op}: logits must be float32, got ${logits.dtype}`);
+  if (logits.rank < 1 || logits.shape[logits.rank - 1]! < 1) throw new TensorLoopError(`${op}: logits need a class axis, got ${shapeString(logits.shape)}`);
+  if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new TensorLoopError(`${op}: labelSmoothing must be in [0, 1), got ${labelSmoothing}`);
+  const classes = logits.shape[logits.rank - 1]!;
+  const rowShape = logits.shape.slice(0, -1);
+  if (labels.dtype === 'int32') {
+    if (!sameShape(labels.shape, rowShape)) {
+      throw new TensorLoopError(`${op}: int32 labels must be shaped ${shapeString(rowShape)} for logits ${shapeString(logits.shape)}, got ${shapeString(labels.shape)}`);
+    }
+    if (labels.device.kind === 'cpu') checkLabels(cpuData(labels), classes);
+  } else if (!sameShape(labels.shape, logits.shape)) {
+    throw new TensorLoopError(`${op}: float labels (probabilities) must be shaped like the logits ${shapeString(logits.shape)}, got ${shapeString(labels.shape)}`);
+  }
+  const rows = sizeOf(rowShape);
+  const info = { rows, classes, labelSmoothing };
+  const x = reshape(logits, [rows, classes]);
+  const target = labels.dtype === 'int32' ? reshape(labels, [rows]) : reshape(labels, [rows, classes]);
+  const rowLoss = kernelFor(softmaxCrossEntropyKernel, x.device)(x, target, info);
+  // d loss_n / d x_{n,c} = softmax_c − t_c, scaled by the incoming dy_n
+  record(op, [x], rowLoss, (dy) => [kernelFor(softmaxCrossEntropyGradKernel, x.device)(x, target, dy, info)]);
+  return mean(rowLoss);
+}
+
+function checkLabels(labels: ArrayLike<number>, classes: number): void {
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    if (label < 0 || label >= classes) {
+      throw new TensorLoopError(`softmaxCrossEntropy: label ${label} at position ${i} is outside [0, ${classes})`);
+    }
+  }
+}
