@@ -1,0 +1,114 @@
+// The console display (S4TF's `ProgressPrinter`), plus what the original lacks: elapsed
+// time, ETA and samples per second. On a terminal:
+//   Epoch 1/10
+//   468/468 [==============================] - loss: 0.1234 - accuracy: 0.9612 - 12.3s - 4871 samples/s
+//   58/79 [======================>.......] - loss: 0.1520 - accuracy: 0.9521 - 0.4s - ETA 0.2s - 9876 samples/s
+// each phase's line rewritten in place with a carriage return (and cleared to its end),
+// at most `refreshSeconds` apart. When the output is not a terminal (a log file, CI),
+// one finished line per phase instead. It only formats `loop.lastStatsLog`: it never reads
+// the device itself.
+
+import type { TrainingLoopEvent } from '../events.js';
+import type { TrainingLoopState } from '../state.js';
+
+export interface ProgressOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface ProgressPrinterOptions {
+  /** Characters inside the brackets (default 30, as S4TF). */
+  barLength?: number;
+  /** Where to print (default process.stdout). */
+  output?: ProgressOutput;
+  /** Rewrite lines in place; default: whether the output is a terminal. */
+  interactive?: boolean;
+  /** Minimum seconds between two redraws of a line (default 0.1); the last batch always draws. */
+  refreshSeconds?: number;
+  /** The clock, in seconds (for tests). */
+  now?: () => number;
+}
+
+/** S4TF's bar: steps = round(L · done/total); `=`×steps, then `>` and dots unless full. */
+export function progressBar(done: number, total: number, length = 30): string {
+  const steps = total > 0 ? Math.round((length * done) / total) : length;
+  if (steps >= length) return `[${'='.repeat(length)}]`;
+  return `[${'='.repeat(steps)}>${'.'.repeat(length - steps - 1)}]`;
+}
+
+/** 0.4s, 12.3s, 2m05s, 1h02m. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export class ProgressPrinter {
+  readonly barLength: number;
+  private readonly output: ProgressOutput;
+  private readonly interactive: boolean;
+  private readonly refreshSeconds: number;
+  private readonly now: () => number;
+  private phaseStart = 0;
+  private samples = 0;
+  private lastDraw = -Infinity;
+  private line = '';
+
+  constructor({ barLength = 30, output = process.stdout, interactive, refreshSeconds = 0.1, now = () => performance.now() / 1000 }: ProgressPrinterOptions = {}) {
+    this.barLength = barLength;
+    this.output = output;
+    this.interactive = interactive ?? output.isTTY === true;
+    this.refreshSeconds = refreshSeconds;
+    this.now = now;
+  }
+
+  /** The callback: `callbacks: [printer.printProgress]`. */
+  printProgress = (loop: TrainingLoopState, event: TrainingLoopEvent): void => {
+    switch (event) {
+      case 'epochStart':
+        this.output.write(`Epoch ${(loop.epochIndex ?? 0) + 1}/${loop.epochCount ?? '?'}\n`);
+        break;
+      case 'trainingStart':
+      case 'validationStart':
+        this.phaseStart = this.now();
+        this.samples = 0;
+        this.lastDraw = -Infinity;
+        this.line = '';
+        break;
+      case 'batchEnd': {
+        this.samples += loop.lastStepInput?.shape[0] ?? 0;
+        const last = (loop.batchIndex ?? 0) + 1 === loop.batchCount;
+        const time = this.now();
+        this.line = this.format(loop, time);
+        if (this.interactive && (last || time - this.lastDraw >= this.refreshSeconds)) {
+          this.output.write(`\r${this.line}\x1b[K`);
+          this.lastDraw = time;
+        }
+        break;
+      }
+      case 'trainingEnd':
+      case 'validationEnd':
+        if (this.interactive) {
+          if (this.line) this.output.write(`\r${this.format(loop, this.now())}\x1b[K\n`);
+        } else if (this.line) {
+          this.output.write(`${this.format(loop, this.now())}\n`);
+        }
+        this.line = '';
+        break;
+      default:
+    }
+  };
+
+  /** `b/B [bar] - name: value … - elapsed - ETA - samples/s`. */
+  format(loop: TrainingLoopState, time: number): string {
+    const done = (loop.batchIndex ?? 0) + 1;
+    const total = loop.batchCount ?? done;
+    const stats = (loop.lastStatsLog ?? []).map(({ name, value }) => ` - ${name}: ${value.toFixed(4)}`).join('');
+    const elapsed = time - this.phaseStart;
+    const rate = elapsed > 0 ? this.samples / elapsed : 0;
+    const eta = done < total ? ` - ETA ${formatDuration((elapsed / done) * (total - done))}` : '';
+    return `${done}/${total} ${progressBar(done, total, this.barLength)}${stats} - ${formatDuration(elapsed)}${eta} - ${Math.round(rate)} samples/s`;
+  }
+}

@@ -1,0 +1,117 @@
+// The default callback that measures the metrics (S4TF's `StatisticsRecorder`). At
+// `trainingStart` and `validationStart` it resets; at every `batchEnd` whose step ran it
+// adds the batch's statistics into one small accumulator tensor on the device (no
+// readback); when a report is due it reads that tensor back once and sets
+// `loop.lastStatsLog`, the running aggregate of the phase so far.
+//
+// Report triggers: 'endOfBatch' (default, as S4TF: one readback per batch), 'endOfEpoch'
+// (only at the last batch of each phase: one readback per phase), or a number n (every
+// n-th batch and the last). A phase that ends early (cancelled) is reported at its End
+// event, so the epoch totals are always complete.
+
+import { noGrad } from '../autodiff/tape.js';
+import { TensorLoopError } from '../errors.js';
+import { keep } from '../memory.js';
+import { add } from '../ops/elementwise.js';
+import { type Tensor, zeros } from '../tensor.js';
+import type { TrainingLoopEvent } from './events.js';
+import { type Metric, type MetricName, flattenStatistics, makeMetric } from './metrics.js';
+import type { TrainingLoopState } from './state.js';
+
+export type ReportTrigger = 'endOfBatch' | 'endOfEpoch' | number;
+
+export interface StatisticsEntry {
+  name: string;
+  value: number;
+}
+
+export class StatisticsRecorder {
+  readonly metrics: Metric[];
+  reportTrigger: ReportTrigger = 'endOfBatch';
+  /** How many times the accumulator was read back (one per report). */
+  readbacks = 0;
+  private deviceTotal: Tensor | undefined;
+  private hostTotal: number[] = [];
+  private layout: { deviceSizes: number[]; hostSizes: number[] } | undefined;
+  private unreported = false;
+
+  constructor(metrics: readonly MetricName[]) {
+    const names: MetricName[] = ['loss', ...metrics.filter((m) => m !== 'loss')];
+    this.metrics = names.map(makeMetric);
+  }
+
+  setReportTrigger(trigger: ReportTrigger): void {
+    if (typeof trigger === 'number' && !(Number.isInteger(trigger) && trigger >= 1)) {
+      throw new TensorLoopError(`StatisticsRecorder: a report every n batches needs an integer n ≥ 1, got ${trigger}`);
+    }
+    this.reportTrigger = trigger;
+  }
+
+  /** The callback: `callbacks: [recorder.record]`. */
+  record = async (loop: TrainingLoopState, event: TrainingLoopEvent): Promise<void> => {
+    if (event === 'trainingStart' || event === 'validationStart') {
+      this.reset();
+      loop.lastStatsLog = undefined;
+    } else if (event === 'batchEnd') {
+      const { lastStepLoss, lastStepOutput, lastStepTarget } = loop;
+      if (!lastStepLoss || !lastStepOutput || !lastStepTarget) return; // the step was cancelled before its loss
+      this.accumulate(lastStepLoss, lastStepOutput, lastStepTarget);
+      if (this.reportDue(loop.batchIndex ?? 0, loop.batchCount ?? 0)) loop.lastStatsLog = await this.measure();
+    } else if ((event === 'trainingEnd' || event === 'validationEnd') && this.unreported) {
+      loop.lastStatsLog = await this.measure();
+    }
+  };
+
+  /** Frees the accumulator (the loop calls this when fit ends, however it ends). */
+  reset(): void {
+    this.deviceTotal?.dispose();
+    this.deviceTotal = undefined;
+    this.hostTotal = [];
+    this.layout = undefined;
+    this.unreported = false;
+  }
+
+  private reportDue(batchIndex: number, batchCount: number): boolean {
+    const last = batchIndex + 1 === batchCount;
+    if (this.reportTrigger === 'endOfBatch') return true;
+    if (this.reportTrigger === 'endOfEpoch') return last;
+    return last || (batchIndex + 1) % this.reportTrigger === 0;
+  }
+
+  private accumulate(loss: Tensor, output: Tensor, target: Tensor): void {
+    noGrad(() => {
+      const stats = flattenStatistics(this.metrics.map((m) => m.statistics({ loss, output, target })));
+      const layout = { deviceSizes: stats.deviceSizes, hostSizes: stats.hostSizes };
+      if (this.layout && JSON.stringify(layout) !== JSON.stringify(this.layout)) {
+        throw new TensorLoopError(
+          `StatisticsRecorder: batch statistics changed layout within a phase (${JSON.stringify(this.layout)} → ${JSON.stringify(layout)}); ` +
+            'is the number of classes changing between batches?',
+        );
+      }
+      this.layout = layout;
+      if (stats.device) {
+        this.deviceTotal ??= keep(zeros(stats.device.shape, { device: stats.device.device }));
+        this.deviceTotal.assign(add(this.deviceTotal, stats.device));
+      }
+      this.hostTotal = stats.host.map((v, i) => v + (this.hostTotal[i] ?? 0));
+    });
+    this.unreported = true;
+  }
+
+  /** Reads the device totals back (the one readback) and measures every metric. */
+  private async measure(): Promise<StatisticsEntry[] | undefined> {
+    if (!this.layout) return undefined;
+    const device = this.deviceTotal ? Float64Array.from(await this.deviceTotal.data()) : new Float64Array();
+    this.readbacks += 1;
+    this.unreported = false;
+    let d = 0;
+    let h = 0;
+    return this.metrics.map((metric, i) => {
+      const { deviceSizes, hostSizes } = this.layout!;
+      const value = metric.measure(device.subarray(d, d + deviceSizes[i]!), this.hostTotal.slice(h, h + hostSizes[i]!));
+      d += deviceSizes[i]!;
+      h += hostSizes[i]!;
+      return { name: metric.name, value };
+    });
+  }
+}

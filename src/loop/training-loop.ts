@@ -1,0 +1,290 @@
+// The TrainingLoop: Swift for TensorFlow's generalized training loop in TypeScript.
+//
+//   const loop = new TrainingLoop({training, validation, optimizer, lossFunction, metrics, callbacks});
+//   await loop.fit(model, {epochs: 10, device});
+//
+// `fit` runs the events of spec §2.6 in order (see events.ts), catches the
+// TrainingLoopActions at the scopes of §2.7 (see actions.ts), and exposes its state to
+// callbacks through the names of state.ts. Differences from the original, on purpose:
+//   - the model, `isTraining`, `globalStep` and the device are part of the state;
+//   - each batch runs in a memory scope: the tensors made for it (the batch if the dataset
+//     made it then, output, loss, gradients and anything callbacks made during its events)
+//     are freed when the next batch starts or fit ends, so memory stays flat; tensors the
+//     dataset owns are never freed by the loop; the `lastStep*` state is cleared at each new batch,
+//     so a cancelled batch never shows (or gets counted with) the previous batch's values;
+//   - tensors made by callbacks at the other events are freed after the event unless
+//     `keep()`-ed;
+//   - metrics are measured by a recorder that reads the device back at most once per batch.
+
+import { valueWithGradient } from '../autodiff/gradients.js';
+import { noGrad } from '../autodiff/tape.js';
+import { type BatchCollection, type LabeledBatch, batchCountOf } from '../data/batches.js';
+import type { Device } from '../device/device.js';
+import { TensorLoopError } from '../errors.js';
+import { endScope, keep, startScope } from '../memory.js';
+import type { Tensor } from '../tensor.js';
+import { isAction } from './actions.js';
+import { ProgressPrinter, type ProgressPrinterOptions } from './callbacks/progress-printer.js';
+import type { TrainingLoopEvent } from './events.js';
+import type { MetricName } from './metrics.js';
+import type { LoopModel, LoopOptimizer, TrainingLoopCallback, TrainingLoopState } from './state.js';
+import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
+
+/** `(output, target) => scalar mean loss`, e.g. softmaxCrossEntropy. */
+export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
+
+/** Computes lastStepOutput, lastStepLoss and lastStepGradient for one training batch. */
+export type DifferentiableStep = (model: LoopModel, loop: TrainingLoop) => void | Promise<void>;
+
+export interface TrainingLoopOptions {
+  /** One collection of batches per epoch (e.g. `dataset.training`). */
+  training: Iterable<BatchCollection<LabeledBatch>>;
+  /** The validation batches, the same every epoch (e.g. `dataset.validation`). */
+  validation: BatchCollection<LabeledBatch>;
+  optimizer: LoopOptimizer;
+  lossFunction: LossFunction;
+  metrics?: readonly MetricName[];
+  callbacks?: readonly TrainingLoopCallback[];
+  /** The statistics recorder and progress printer, first in the callback list (default true). */
+  includeDefaultCallbacks?: boolean;
+  /** false turns the console display off; an object configures it. Default: on. */
+  progress?: boolean | ProgressPrinterOptions;
+}
+
+export interface FitOptions {
+  epochs: number;
+  /** Moves the model (and the optimizer's state) there first; the batches must be there too. */
+  device?: Device;
+  /** Extra callbacks for this fit only, run after the loop's own. */
+  callbacks?: readonly TrainingLoopCallback[];
+  differentiableStep?: DifferentiableStep;
+}
+
+export class TrainingLoop implements TrainingLoopState {
+  readonly training: Iterable<BatchCollection<LabeledBatch>>;
+  readonly validation: BatchCollection<LabeledBatch>;
+  optimizer: LoopOptimizer;
+  lossFunction: LossFunction;
+  readonly metrics: readonly MetricName[];
+  callbacks: TrainingLoopCallback[];
+  readonly statisticsRecorder: StatisticsRecorder | undefined;
+  readonly progressPrinter: ProgressPrinter | undefined;
+
+  model: LoopModel | undefined;
+  device: Device | undefined;
+  isTraining = false;
+  lastStepInput: Tensor | undefined;
+  lastStepTarget: Tensor | undefined;
+  lastStepOutput: Tensor | undefined;
+  lastStepGradient: Map<string, Tensor> | undefined;
+  lastStepLoss: Tensor | undefined;
+  batchIndex: number | undefined;
+  batchCount: number | undefined;
+  epochIndex: number | undefined;
+  epochCount: number | undefined;
+  globalStep = 0;
+  lastStatsLog: StatisticsEntry[] | undefined;
+
+  /** Tensors of the last batch kept out of inner scopes (holdForStep), freed with it. */
+  private held: Tensor[] = [];
+  private stepScopeOpen = false;
+  private running = false;
+
+  constructor(options: TrainingLoopOptions) {
+    const { training, validation, optimizer, lossFunction, metrics = [], callbacks = [], includeDefaultCallbacks = true, progress = true } = options;
+    if (!training || typeof (training as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new TensorLoopError('TrainingLoop: `training` must be an iterable of epochs (e.g. dataset.training)');
+    }
+    if (!validation || typeof (validation as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new TensorLoopError('TrainingLoop: `validation` must be a collection of batches (e.g. dataset.validation)');
+    }
+    if (!optimizer || typeof optimizer.update !== 'function') throw new TensorLoopError('TrainingLoop: `optimizer` must have an update(model, gradients) method');
+    if (typeof lossFunction !== 'function') throw new TensorLoopError('TrainingLoop: `lossFunction` must be a function (output, target) => loss');
+    this.training = training;
+    this.validation = validation;
+    this.optimizer = optimizer;
+    this.lossFunction = lossFunction;
+    this.metrics = [...metrics];
+    this.callbacks = [...callbacks];
+    if (includeDefaultCallbacks) {
+      this.statisticsRecorder = new StatisticsRecorder(this.metrics);
+      const defaults: TrainingLoopCallback[] = [this.statisticsRecorder.record];
+      if (progress !== false) {
+        this.progressPrinter = new ProgressPrinter(progress === true ? {} : progress);
+        defaults.push(this.progressPrinter.printProgress);
+      }
+      this.callbacks = [...defaults, ...this.callbacks];
+    }
+  }
+
+  /** Trains `model` for `epochs` epochs, validating after each. */
+  async fit(model: LoopModel, options: FitOptions): Promise<void> {
+    const { epochs, device, callbacks = [], differentiableStep = defaultDifferentiableStep } = options;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new TensorLoopError(`TrainingLoop.fit: epochs must be a non-negative integer, got ${epochs}`);
+    if (!model || typeof model.forward !== 'function') throw new TensorLoopError('TrainingLoop.fit: model must have a forward(x) method');
+    if (this.running) throw new TensorLoopError('TrainingLoop.fit: this loop is already fitting; await the first fit');
+    this.running = true;
+    const ownCallbackCount = this.callbacks.length;
+    this.callbacks.push(...callbacks);
+    try {
+      this.epochCount = epochs;
+      this.model = model;
+      if (device) {
+        await model.to?.(device);
+        await this.optimizer.to?.(device);
+      }
+      this.device = device ?? model.namedParameters()[0]?.[1].device;
+      await this.fitEpochs(model, epochs, differentiableStep);
+    } finally {
+      this.releaseStep();
+      this.statisticsRecorder?.reset();
+      this.callbacks.length = ownCallbackCount;
+      this.running = false;
+    }
+  }
+
+  private async fitEpochs(model: LoopModel, epochs: number, step: DifferentiableStep): Promise<void> {
+    try {
+      await this.fire('fitStart');
+      const epochIterator = this.training[Symbol.iterator]();
+      for (let i = 0; i < epochs; i++) {
+        const next = epochIterator.next();
+        if (next.done) break; // a finite training sequence shorter than `epochs`
+        this.epochIndex = i;
+        try {
+          await this.fire('epochStart');
+          await this.phase(model, next.value, true, step);
+          await this.phase(model, this.validation, false, step);
+        } catch (error) {
+          if (!isAction(error, 'cancelEpoch')) throw error;
+        }
+        await this.fire('epochEnd');
+      }
+    } catch (error) {
+      if (!isAction(error, 'cancelFit')) throw error;
+    }
+    await this.fire('fitEnd');
+  }
+
+  /** One phase: trainingStart … trainingEnd, or validationStart … validationEnd. */
+  private async phase(model: LoopModel, batches: BatchCollection<LabeledBatch>, training: boolean, step: DifferentiableStep): Promise<void> {
+    this.isTraining = training;
+    if (training) model.train?.();
+    else model.eval?.();
+    try {
+      await this.fire(training ? 'trainingStart' : 'validationStart');
+      this.batchCount = batchCountOf(batches);
+      const iterator = batches[Symbol.iterator]();
+      // the count, not one more next(), ends the loop: the last batch's scope stays open
+      for (let index = 0; index < this.batchCount; index++) {
+        if (!(await this.batch(model, iterator, index, training, step))) break;
+      }
+    } catch (error) {
+      if (!isAction(error, training ? 'cancelTraining' : 'cancelValidation')) throw error;
+    }
+    await this.fire(training ? 'trainingEnd' : 'validationEnd');
+  }
+
+  /** Runs one batch in a fresh memory scope, which stays open until the next batch starts
+   * (or fit ends), so the state stays readable at trainingEnd, epochEnd … . False when the
+   * iterator is exhausted. */
+  private async batch(model: LoopModel, iterator: Iterator<LabeledBatch>, index: number, training: boolean, step: DifferentiableStep): Promise<boolean> {
+    this.releaseStep();
+    startScope();
+    this.stepScopeOpen = true;
+    const next = iterator.next(); // tensors the dataset makes for this batch join the scope
+    if (next.done) return false;
+    this.checkBatch(next.value, index);
+    this.batchIndex = index;
+    this.lastStepInput = next.value.data;
+    this.lastStepTarget = next.value.label;
+    try {
+      await this.fire('batchStart', false);
+      if (training) await this.trainingStep(model, step);
+      else await this.inferenceStep(model);
+    } catch (error) {
+      if (!isAction(error, 'cancelBatch')) throw error;
+    }
+    await this.fire('batchEnd', false);
+    if (training) this.globalStep += 1;
+    return true;
+  }
+
+  private async trainingStep(model: LoopModel, step: DifferentiableStep): Promise<void> {
+    await step(model, this);
+    await this.fire('updateStart', false);
+    if (this.lastStepGradient) this.optimizer.update(model, this.lastStepGradient);
+  }
+
+  private async inferenceStep(model: LoopModel): Promise<void> {
+    const input = this.lastStepInput!;
+    this.lastStepOutput = noGrad(() => model.forward(input));
+    if (!this.lastStepTarget) return;
+    await this.fire('inferencePredictionEnd', false);
+    const output = this.lastStepOutput;
+    const target = this.lastStepTarget;
+    if (output && target) this.lastStepLoss = noGrad(() => this.lossFunction(output, target));
+  }
+
+  /** Keeps a tensor made inside an inner scope (e.g. the forward output inside the
+   * gradient computation) alive until the step's tensors are released. */
+  holdForStep<T extends Tensor>(t: T): T {
+    this.held.push(keep(t));
+    return t;
+  }
+
+  /** Calls every callback for `event`, in order, awaiting each. Events outside a batch get
+   * their own memory scope (tensors a callback makes there are freed after it). */
+  private async fire(event: TrainingLoopEvent, scoped = true): Promise<void> {
+    if (scoped) startScope();
+    try {
+      for (const callback of [...this.callbacks]) await callback(this, event);
+    } finally {
+      if (scoped) endScope();
+    }
+  }
+
+  private checkBatch(batch: LabeledBatch, index: number): void {
+    const phase = this.isTraining ? 'training' : 'validation';
+    if (!batch || !isTensorLike(batch.data) || !isTensorLike(batch.label)) {
+      throw new TensorLoopError(`TrainingLoop: ${phase} batch ${index} must be {data, label} tensors`);
+    }
+    if (this.device && (batch.data.device !== this.device || batch.label.device !== this.device)) {
+      throw new TensorLoopError(
+        `TrainingLoop: ${phase} batch ${index} is on ${batch.data.device.name}/${batch.label.device.name} but the model is on ${this.device.name}; ` +
+          'build the dataset with the same device',
+      );
+    }
+  }
+
+  /** Frees the last batch's tensors and clears the per-step state. */
+  private releaseStep(): void {
+    for (const t of this.held) t.dispose();
+    this.held = [];
+    if (this.stepScopeOpen) endScope();
+    this.stepScopeOpen = false;
+    this.lastStepInput = undefined;
+    this.lastStepTarget = undefined;
+    this.lastStepOutput = undefined;
+    this.lastStepGradient = undefined;
+    this.lastStepLoss = undefined;
+  }
+}
+
+/** S4TF's default step: loss and gradient of lossFunction(model(input), target). */
+const defaultDifferentiableStep: DifferentiableStep = (model, loop) => {
+  const input = loop.lastStepInput;
+  const target = loop.lastStepTarget;
+  if (!input || !target) return;
+  const [loss, gradient] = valueWithGradient(model, (m) => {
+    const output = m.forward(input);
+    loop.lastStepOutput = loop.holdForStep(output);
+    return loop.lossFunction(output, target);
+  });
+  loop.lastStepLoss = loss;
+  loop.lastStepGradient = gradient;
+};
+
+function isTensorLike(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as { isTensor?: boolean }).isTensor === true;
+}
