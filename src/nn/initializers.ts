@@ -1,7 +1,7 @@
 // Parameter initializers. Each returns a new float32 tensor that is `keep()`-ed: model
 // parameters live until disposed, even when a model is built inside a tidy scope.
 // Defaults follow Swift for TensorFlow and Keras: Dense and Conv2D weights are Glorot
-// uniform, biases zeros; ResNet convolutions use He normal.
+// uniform, biases zeros; Embedding tables are uniform in ±0.05 (Keras); GPT uses N(0, 0.02²).
 
 import type { Device } from '../device/device.js';
 import { TensorLoopError, shapeString } from '../errors.js';
@@ -43,6 +43,11 @@ export const heNormal: Initializer = (shape, { seed = nextSeed(), device } = {})
 /** Normal with a fixed standard deviation (0.02 as in GPT-2), for embeddings. */
 export function normal(std = 0.02): Initializer {
   return (shape, { seed = nextSeed(), device } = {}) => keep(randn(shape, { seed, device, std }));
+}
+
+/** Uniform in [-limit, limit). */
+export function uniform(limit = 0.05): Initializer {
+  return (shape, { seed = nextSeed(), device } = {}) => keep(randu(shape, { seed, device, low: -limit, high: limit }));
 }
 
 export const zerosInit: Initializer = (shape, { device } = {}) => keep(full(shape, 0, { device }));

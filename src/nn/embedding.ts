@@ -1,0 +1,37 @@
+// Embedding: a lookup table [vocabularySize, embeddingSize]; int32 indices of any shape
+// [...] give vectors [..., embeddingSize]. The gradient scatters into the used rows.
+// Default table initializer: uniform in ±0.05 (Keras).
+
+import type { Device } from '../device/device.js';
+import { shapeString } from '../errors.js';
+import { cpuData } from '../kernels/kernel.js';
+import { gather } from '../ops/movement.js';
+import type { Tensor } from '../tensor.js';
+import { type Initializer, uniform } from './initializers.js';
+import { Module } from './module.js';
+
+export interface EmbeddingOptions {
+  initializer?: Initializer;
+  seed?: number;
+  device?: Device;
+}
+
+export class Embedding extends Module {
+  weight: Tensor;
+
+  constructor(readonly vocabularySize: number, readonly embeddingSize: number, { initializer = uniform(0.05), seed, device }: EmbeddingOptions = {}) {
+    super();
+    this.weight = initializer([vocabularySize, embeddingSize], { seed, device });
+  }
+
+  forward(indices: Tensor): Tensor {
+    if (indices.dtype !== 'int32') throw this.error(`expected int32 indices, got ${indices.dtype} ${shapeString(indices.shape)}`);
+    if (indices.device.kind === 'cpu') {
+      const data = cpuData(indices);
+      for (let i = 0; i < data.length; i++) {
+        if (data[i]! < 0 || data[i]! >= this.vocabularySize) throw this.error(`index ${data[i]} at position ${i} is outside [0, ${this.vocabularySize})`);
+      }
+    }
+    return gather(this.weight, indices, 0);
+  }
+}
