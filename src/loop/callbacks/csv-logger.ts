@@ -1,0 +1,61 @@
+// `new CSVLogger({path}).log`: one CSV row per batch that has statistics, training and
+// validation alike, under the header `epoch,batch,phase,loss,<metrics…>`. Unlike S4TF's
+// (spec §2.11): a plain `,` separator, 1-based plain-number epoch and batch cells, a
+// `phase` column (`train` / `validation`), so any CSV reader takes it as is. Each row is
+// appended to the file at once (no buffering): a crash keeps every row written.
+// The directory is created and the file truncated when the logger is made, as S4TF.
+
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
+import { TensorLoopError } from '../../errors.js';
+import type { TrainingLoopEvent } from '../events.js';
+import type { TrainingLoopState } from '../state.js';
+
+export interface CSVLoggerOptions {
+  /** Default `run/log.csv`; must end in `.csv`. */
+  path?: string;
+}
+
+/** The shortest decimal text that reads back as the same float32 (`0.1`, not
+ * `0.10000000149011612`); `NaN`, `inf`, `-inf` for the non-finite. */
+export function formatFloat32(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  const f = Math.fround(value);
+  for (let digits = 1; digits <= 9; digits++) {
+    const text = f.toPrecision(digits);
+    if (Math.fround(Number(text)) === f) return String(Number(text));
+  }
+  return String(f);
+}
+
+export class CSVLogger {
+  readonly path: string;
+  private columns: string[] | undefined;
+  private lastLog: unknown;
+
+  constructor({ path = 'run/log.csv' }: CSVLoggerOptions = {}) {
+    if (extname(path) !== '.csv') throw new TensorLoopError(`CSVLogger: path must end in .csv, got '${path}'`);
+    this.path = path;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '');
+  }
+
+  /** The callback: `callbacks: [new CSVLogger({path}).log]`. */
+  log = (loop: TrainingLoopState, event: TrainingLoopEvent): void => {
+    if (event !== 'batchEnd') return;
+    const stats = loop.lastStatsLog;
+    // a row only for a batch whose statistics were just measured (not a stale log)
+    if (!stats || stats === this.lastLog || loop.epochIndex === undefined || loop.batchIndex === undefined) return;
+    this.lastLog = stats;
+    const names = stats.map((s) => s.name);
+    if (!this.columns) {
+      this.columns = names;
+      appendFileSync(this.path, `${['epoch', 'batch', 'phase', ...names].join(',')}\n`);
+    } else if (names.join(',') !== this.columns.join(',')) {
+      throw new TensorLoopError(`CSVLogger: statistics changed from [${this.columns.join(', ')}] to [${names.join(', ')}] within one file`);
+    }
+    const cells = [loop.epochIndex + 1, loop.batchIndex + 1, loop.isTraining ? 'train' : 'validation', ...stats.map((s) => formatFloat32(s.value))];
+    appendFileSync(this.path, `${cells.join(',')}\n`);
+  };
+}

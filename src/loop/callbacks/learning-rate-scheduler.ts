@@ -1,0 +1,37 @@
+// `learningRateScheduler({schedule})`: the callback that sets `loop.optimizer.learningRate`
+// from a schedule at every training `batchStart` (before that batch's forward pass), with
+// the 0-based step epochIndex·batchCount + batchIndex over a run of batchCount·epochCount
+// steps (S4TF, spec §2.12). Differences, on purpose: the run length is taken again at
+// every fit (S4TF kept the first fit's), the schedule is built once per fit, and the
+// optional bias correction is Adam's, sqrt(1 − β2^t)/(1 − β1^t) with t = step + 1 (S4TF's
+// formula used the 0-based step and β1 − β2^t, giving 0 at step 0).
+
+import { TensorLoopError } from '../../errors.js';
+import type { TrainingLoopEvent } from '../events.js';
+import type { TrainingLoopState } from '../state.js';
+import type { LearningRateSchedule } from './learning-rate-schedule.js';
+
+export interface LearningRateSchedulerOptions {
+  schedule: (totalStepCount: number) => LearningRateSchedule;
+  /** [β1, β2] to fold Adam's bias correction into the rate. */
+  biasCorrectionBeta?: readonly [number, number];
+}
+
+export function learningRateScheduler({ schedule, biasCorrectionBeta }: LearningRateSchedulerOptions) {
+  if (typeof schedule !== 'function') throw new TensorLoopError('learningRateScheduler: schedule must be makeSchedule([...segments])');
+  let built: LearningRateSchedule | undefined;
+  return (loop: TrainingLoopState, event: TrainingLoopEvent): void => {
+    if (event === 'fitStart') built = undefined;
+    if (event !== 'batchStart' || !loop.isTraining) return;
+    const batchCount = loop.batchCount ?? 1;
+    built ??= schedule(batchCount * (loop.epochCount ?? 1));
+    const step = (loop.epochIndex ?? 0) * batchCount + (loop.batchIndex ?? 0);
+    let rate = built.rate(step);
+    if (biasCorrectionBeta) {
+      const [beta1, beta2] = biasCorrectionBeta;
+      const t = step + 1;
+      rate *= Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t);
+    }
+    loop.optimizer.learningRate = rate;
+  };
+}
