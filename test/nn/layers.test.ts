@@ -82,7 +82,7 @@ test('initializers: Glorot uniform bounds, He normal scale, seeds reproduce', as
   assert.equal(await glorotUniform([30, 20], { seed: 4 }).data(), g);
   assert.not.equal(await glorotUniform([30, 20], { seed: 5 }).data(), g);
   const h = await heNormal([3, 3, 16, 32], { seed: 1 }).data();
-  const std = Math.sqrt(h.reduce((s, v) => s + v * v, 0) / h.length);
+  const std = Math.sqrt(Array.from(h).reduce((s, v) => s + v * v, 0) / h.length);
   assert.ok(Math.abs(std - Math.sqrt(2 / (3 * 3 * 16))) < 0.01, `std ${std}`);
   assert.throws(() => new Activation('swish' as 'relu'), isLoopError(/unknown activation 'swish'/));
   void tensor;
