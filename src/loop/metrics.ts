@@ -139,9 +139,10 @@ const mcc: Metric = {
       const labels = classLabels('mcc', output, target);
       index = add(mul(reshape(labels, [-1]), classes), reshape(argmax(output, -1), [-1]));
     }
-    return { device: sum(oneHot(index, classes * classes), 0), host: [classes] };
+    return { device: sum(oneHot(index, classes * classes), 0), host: [] };
   },
-  measure: (device, host) => matthewsCorrelation(device, host[0]!),
+  // the totals are the K×K confusion matrix, so K = √length
+  measure: (device) => matthewsCorrelation(device, Math.round(Math.sqrt(device.length))),
 };
 
 /** The Metric objects for a list of names (loss first when asked for, as S4TF). */
