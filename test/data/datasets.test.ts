@@ -112,7 +112,7 @@ test('MNIST with a truncated file in its folder is an error, not a short dataset
 /** Writes a CIFAR-10 binary folder of `records` per file; pixel (c, p) of record r = (r + c·7 + p) % 256. */
 function writeCIFAR(dir: string, records: number, mutate?: (name: string, bytes: Uint8Array) => Uint8Array): void {
   for (const name of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
-    let bytes = new Uint8Array(records * 3073);
+    let bytes: Uint8Array = new Uint8Array(records * 3073);
     for (let r = 0; r < records; r++) {
       bytes[r * 3073] = (r + name.length) % 10;
       for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) bytes[r * 3073 + 1 + c * 1024 + p] = (r + c * 7 + p) % 256;
