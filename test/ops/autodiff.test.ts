@@ -67,6 +67,22 @@ for (const device of await testDevices()) {
     }
   });
 
+  test(`an op that throws records nothing on the tape ${on}`, () => {
+    const x = t([1, 2]);
+    const tape = new Tape();
+    tape.watch(x);
+    pushTape(tape);
+    try {
+      for (const bad of [() => add(x, t([1, 2, 3])), () => matmul(x, x), () => gather(x, t([5], 'int32')), () => sum(x, 3)]) {
+        assert.throws(bad);
+      }
+      assert.is(tape.entries.length, 0);
+      assert.is(tape.tracked.size, 1, 'only the watched input');
+    } finally {
+      popTape(tape);
+    }
+  });
+
   test(`backward asks a rule only for the inputs that need a gradient ${on}`, () => {
     const x = t([1, 2]);
     const constant = t([3, 4]);
