@@ -1,0 +1,7 @@
+// The Epochs API and the datasets.
+export { type LabeledBatch, type BatchCollection, batchCountOf } from './batches.js';
+export { TrainingEpochs, Batches, inBatches, type SampleSource, type TrainingEpochsOptions } from './epochs.js';
+export { ImageSamples, type ImageSamplesOptions } from './samples.js';
+export { parseIdx, type IdxArray } from './idx.js';
+export { MNIST, type MNISTOptions } from './mnist.js';
+export { CIFAR10, type CIFAR10Options } from './cifar10.js';

@@ -1,0 +1,24 @@
+// The training loop's public API: the loop, its events, actions, state and metrics, and
+// the built-in callbacks.
+export { TrainingLoop, type TrainingLoopOptions, type FitOptions, type LossFunction, type DifferentiableStep } from './training-loop.js';
+export { TRAINING_LOOP_EVENTS, type TrainingLoopEvent } from './events.js';
+export { TrainingLoopAction, type TrainingLoopActionKind } from './actions.js';
+export type { TrainingLoopState, TrainingLoopCallback, LoopModel, LoopOptimizer } from './state.js';
+export { METRIC_NAMES, matthewsCorrelation, type MetricName, type Metric } from './metrics.js';
+export { StatisticsRecorder, type ReportTrigger, type StatisticsEntry } from './statistics-recorder.js';
+export { ProgressPrinter, progressBar, type ProgressPrinterOptions, type ProgressOutput } from './callbacks/progress-printer.js';
+export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
+export {
+  LearningRateSchedule,
+  ScheduleSegment,
+  makeSchedule,
+  linear,
+  constant,
+  cosine,
+  exponential,
+  type Shape,
+  type ShapeFunction,
+  type ScheduleSegmentOptions,
+} from './callbacks/learning-rate-schedule.js';
+export { learningRateScheduler, type LearningRateSchedulerOptions } from './callbacks/learning-rate-scheduler.js';
+export { tensorBoardStatisticsLogger, type TensorBoardLoggerOptions } from './callbacks/tensorboard.js';
