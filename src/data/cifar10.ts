@@ -4,6 +4,7 @@
 // 32×32, CHW); 10,000 records per file, so each file must be exactly 30,730,000 bytes.
 // Images become [N, 32, 32, 3] NHWC float32 in [0, 1], then (by default) normalized per
 // channel with S4TF's means and standard deviations; labels int32.
+// `trainingSize` / `validationSize` keep only the first n images of each split (quick runs).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,9 @@ export interface CIFAR10Options {
   seed?: number;
   /** Records per file (10,000 in the real distribution). */
   recordsPerFile?: number;
+  /** Use only the first n training / validation images (for quick runs and tests). */
+  trainingSize?: number;
+  validationSize?: number;
 }
 
 const HOW_TO_GET =
@@ -64,14 +68,22 @@ export function readCIFAR10Files(paths: readonly string[], recordsPerFile = 1000
 export class CIFAR10 {
   readonly training: TrainingEpochs;
   readonly validation: Batches;
+  readonly trainingSamples: ImageSamples;
+  readonly validationSamples: ImageSamples;
 
-  constructor({ batchSize, path, device = defaultDevice(), normalizing = true, seed = 0, recordsPerFile = 10000 }: CIFAR10Options) {
+  constructor({ batchSize, path, device = defaultDevice(), normalizing = true, seed = 0, recordsPerFile = 10000, trainingSize, validationSize }: CIFAR10Options) {
     if (!path) throw new TensorLoopError(`CIFAR10: no path given; ${HOW_TO_GET}`);
     if (!existsSync(path)) throw new TensorLoopError(`CIFAR10: ${path} does not exist; ${HOW_TO_GET}`);
     const options = normalizing ? { normalization: { mean: CIFAR10_MEAN, std: CIFAR10_STD } } : {};
     const train = readCIFAR10Files([1, 2, 3, 4, 5].map((i) => join(path, `data_batch_${i}.bin`)), recordsPerFile);
     const test = readCIFAR10Files([join(path, 'test_batch.bin')], recordsPerFile);
-    this.training = new TrainingEpochs(new ImageSamples(train.pixels, train.labels, [32, 32, 3], device, options), { batchSize, seed });
-    this.validation = inBatches(new ImageSamples(test.pixels, test.labels, [32, 32, 3], device, options), batchSize);
+    let trainSamples = new ImageSamples(train.pixels, train.labels, [32, 32, 3], device, options);
+    let testSamples = new ImageSamples(test.pixels, test.labels, [32, 32, 3], device, options);
+    if (trainingSize !== undefined) trainSamples = trainSamples.prefix(trainingSize);
+    if (validationSize !== undefined) testSamples = testSamples.prefix(validationSize);
+    this.trainingSamples = trainSamples;
+    this.validationSamples = testSamples;
+    this.training = new TrainingEpochs(trainSamples, { batchSize, seed });
+    this.validation = inBatches(testSamples, batchSize);
   }
 }
