@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { endScope, keep, startScope, tidy, tidyAsync } from '../../src/memory.js';
 import { add, exp, mul, reshape, sum } from '../../src/ops/index.js';
-import { type Tensor, arange, fromData, full, liveTensorCount, ones, randn, randu, scalar, tensor, zeros } from '../../src/tensor.js';
+import { type Tensor, arange, fromData, full, liveTensorCount, memory, ones, randn, randu, scalar, tensor, zeros } from '../../src/tensor.js';
 import { assertClose } from '../helpers/assert.js';
 import { testDevices } from './support.js';
 
@@ -162,6 +162,21 @@ for (const device of await testDevices()) {
       w = keep(next);
     }
     assert.is(live(), before);
+  });
+
+  test(`memory() counts live tensors, buffers and bytes per device ${on}`, () => {
+    const before = memory();
+    const x = zeros([10, 10], { device });
+    const v = reshape(x, [100]);
+    const during = memory();
+    assert.is(during.tensors, before.tensors + 2);
+    assert.is(during.devices[device.name]!.tensors, (before.devices[device.name]?.tensors ?? 0) + 2);
+    assert.is(during.devices[device.name]!.buffers, (before.devices[device.name]?.buffers ?? 0) + 1, 'a view shares its buffer');
+    assert.ok(during.bytes >= before.bytes + 400, `bytes ${before.bytes} → ${during.bytes}`);
+    x.dispose();
+    v.dispose();
+    assert.is(memory().tensors, before.tensors);
+    assert.is(memory().devices[device.name]!.buffers, before.devices[device.name]?.buffers ?? 0);
   });
 
   test(`assign replaces the values and disposes the source ${on}`, async () => {
