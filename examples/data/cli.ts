@@ -1,0 +1,60 @@
+// Small helpers shared by the examples' command lines: picking the device from a
+// `--device` flag, checking numeric flags, telling "run as a script" from "imported by a
+// test", and reading one statistic at the end of a phase.
+
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Device, TensorLoopError, type TrainingLoopCallback } from '../../src/index.js';
+
+export type DeviceFlag = 'default' | 'cpu' | 'webgpu';
+
+/** `default`: Device.default() (WebGPU when an adapter works, else the CPU); `cpu`; `webgpu`. */
+export async function pickDevice(flag: string): Promise<Device> {
+  if (flag === 'cpu') return Device.cpu;
+  if (flag === 'webgpu') return Device.webgpu();
+  if (flag === 'default') return Device.default();
+  throw new TensorLoopError(`--device must be default, cpu or webgpu, got '${flag}'`);
+}
+
+/** A positive integer flag, or a clear error naming it. */
+export function positiveInteger(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 1)) throw new TensorLoopError(`--${name} must be an integer ≥ 1, got '${value}'`);
+  return n;
+}
+
+/** A positive number flag, or a clear error naming it. */
+export function positiveNumber(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new TensorLoopError(`--${name} must be a number > 0, got '${value}'`);
+  return n;
+}
+
+/** True when the module at `moduleUrl` is the script node was started with. */
+export function isMain(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
+}
+
+/** A callback that stores the named statistics at the end of every training and
+ * validation phase (the last epoch's values win): `final.training.loss`, `final.validation.mcc` … */
+export function finalStatistics(): { callback: TrainingLoopCallback; training: Record<string, number>; validation: Record<string, number> } {
+  const result = { training: {} as Record<string, number>, validation: {} as Record<string, number> };
+  const callback: TrainingLoopCallback = (loop, event) => {
+    if (event !== 'trainingEnd' && event !== 'validationEnd') return;
+    const target = event === 'trainingEnd' ? result.training : result.validation;
+    for (const { name, value } of loop.lastStatsLog ?? []) target[name] = value;
+  };
+  return { callback, ...result };
+}
+
+/** Ends a script: frees the device (Dawn keeps Node alive otherwise) and exits. */
+export function finish(device: Device, code = 0): never {
+  device.dispose();
+  process.exit(code);
+}
