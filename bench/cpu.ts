@@ -152,7 +152,15 @@ function convCase(): Case {
   };
 }
 
-/** Mean seconds per call of each library on one case, measured by benchmark.js. */
+/** The middle of benchmark.js's samples: on a shared machine a burst of other work
+ * inflates the mean but barely moves the median. */
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Median seconds per call of each library on one case, sampled by benchmark.js. */
 function measure(c: Case): Promise<Record<Library, number>> {
   return new Promise((resolve) => {
     const seconds: Record<string, number> = {};
@@ -162,7 +170,7 @@ function measure(c: Case): Promise<Record<Library, number>> {
       .add('gpujs', c.gpujs, OPTIONS)
       .on('cycle', (event: Benchmark.Event) => {
         const bench = event.target as unknown as Benchmark;
-        seconds[bench.name!] = bench.stats.mean;
+        seconds[bench.name!] = median(bench.stats.sample);
         console.error(`  ${c.name}: ${String(bench)}`);
       })
       .on('complete', () => resolve(seconds as Record<Library, number>))
@@ -184,7 +192,7 @@ for (const c of cases) {
 }
 
 const table = [
-  `CPU path, GFLOP/s (higher is better); ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`,
+  `CPU path, GFLOP/s from the median sample (higher is better); ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`,
   '',
   '| case | tensorloop | tfjs-backend-cpu | gpu.js (cpu) | vs tfjs | vs gpu.js |',
   '| --- | ---: | ---: | ---: | ---: | ---: |',
