@@ -2,7 +2,10 @@
 // A is [batchA, M, K] (or [batchA, K, M] transposed), B is [batchB, K, N] (or [batchB, N, K]);
 // batchA and batchB are each 1 or `batch` (the op layer broadcasts anything else).
 
+import type { WebGpuDevice } from '../device/webgpu.js';
+import { u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
+import { type GemmSpec, type GemmVariant, gemm, gemmVariantFor } from './gemm.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 
 export interface MatmulInfo {
@@ -76,4 +79,34 @@ export const matmulKernel: Kernel<(a: Tensor, b: Tensor, info: MatmulInfo) => Te
     for (let p = 0; p < batch; p++) multiplyRowMajor(A, p * aStep, B, p * bStep, out, p * m * n, m, n, k);
     return cpuTensor(out, [batch, m, n]);
   },
+  webgpu(a, b, info) {
+    const device = a.device as WebGpuDevice;
+    return matmulWebgpu(a, b, info, gemmVariantFor(device));
+  },
 };
+
+// The WGSL reads of A and B for the GEMM schedules in gemm.ts. A transpose only changes
+// the index (A(r, k) sits at k·M + r instead of r·K + k), so Aᵀ·B and A·Bᵀ — the matmuls of
+// backward — read their operands where they lie; odd sizes are handled by the schedules'
+// edge clamping, never by padded copies. aStep/bStep are 0 for an operand shared by the batch.
+function matmulSpec(transposeA: boolean, transposeB: boolean): GemmSpec {
+  return {
+    key: `matmul/${transposeA ? 'T' : 'N'}${transposeB ? 'T' : 'N'}`,
+    uniforms: 'aStep: u32, bStep: u32',
+    inputs: /* wgsl */ `
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;`,
+    loads: /* wgsl */ `
+fn loadA(batch: u32, row: u32, k: u32) -> f32 { return a[batch * u.aStep + ${transposeA ? 'k * u.M + row' : 'row * u.K + k'}]; }
+fn loadB(batch: u32, k: u32, col: u32) -> f32 { return b[batch * u.bStep + ${transposeB ? 'col * u.K + k' : 'k * u.N + col'}]; }`,
+    aAlongK: !transposeA,
+    bAlongK: transposeB,
+  };
+}
+
+/** The WebGPU matmul with an explicit schedule (tests and the bench run both). */
+export function matmulWebgpu(a: Tensor, b: Tensor, { batch, m, n, k, transposeA, transposeB }: MatmulInfo, variant: GemmVariant): Tensor {
+  const aStep = a.size === m * k ? 0 : m * k;
+  const bStep = b.size === k * n ? 0 : k * n;
+  return gemm(a.device as WebGpuDevice, matmulSpec(transposeA, transposeB), variant, [a.storage, b.storage], [batch, m, n], { batch, m, n, k }, [u32(aStep), u32(bStep)]);
+}

@@ -1,0 +1,214 @@
+// The two WGSL shapes of a general matrix multiply, out[b] = A[b]·B[b] (M×K times K×N),
+// shared by matmul and by the implicit-GEMM convolutions. A kernel family describes only
+// how to read one element of A and of B (`loadA(batch, row, k)`, `loadB(batch, k, col)`);
+// this file wraps those reads in one of two schedules:
+//
+//   'blocked'  register blocking, no workgroup memory: each invocation keeps a 4×4 block of
+//              outputs in four vec4 accumulators and reads A and B straight from storage.
+//   'tiled'    workgroup tiling: a 16×16 workgroup stages 64×16 of A and 16×64 of B in
+//              workgroup memory per step, each invocation still owns 4×4 outputs.
+//
+// Which one wins depends on the adapter. On a real GPU, tiling is what makes a matmul fast
+// (every element staged once serves 64 FMAs of a workgroup). On a software adapter (Mesa's
+// lavapipe/llvmpipe, SwiftShader, WARP) a workgroup runs as a loop on one CPU thread and a
+// barrier splits that loop: measured on this project's machine (lavapipe, 2 CPU cores, 1024³)
+// the blocked kernel did about 3.5 GFLOP per CPU-second and the tiled one 1.5. So the rule
+// (`gemmVariantFor`): software adapter → 'blocked', anything else → 'tiled'; the environment
+// variable TENSORLOOP_GEMM=blocked|tiled overrides it (for benchmarking one against the other).
+//
+// Both schedules give invocation (x, y) the columns col0 + 16·j (j < 4) rather than four
+// neighbouring ones: neighbouring invocations then read and write neighbouring addresses,
+// which is what coalescing on a GPU, and contiguous SIMD lanes on a CPU, want.
+//
+// Grids: the workgroups form one linear list (batch-major, then tile row, then tile column),
+// which the device folds into 2-D when it passes 65,535; the shader unfolds it.
+
+import type { WebGpuDevice } from '../device/webgpu.js';
+import type { Storage } from '../device/device.js';
+import { type Uniform, u32 } from '../device/uniforms.js';
+import { Tensor } from '../tensor.js';
+import type { AdapterInfo } from '../device/webgpu.js';
+
+export type GemmVariant = 'blocked' | 'tiled';
+export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled'];
+
+/** Blocked: workgroup 16×8 invocations of 4×4 outputs = a 32-row × 64-column tile. 128
+ * invocations are 16 SIMD rounds of 8 lanes on a 256-bit CPU; bigger or smaller
+ * workgroups measured the same or worse on lavapipe. */
+const BLOCKED_WG_X = 16;
+const BLOCKED_WG_Y = 8;
+/** Tiled: 64×64 output tile from a 16×16 workgroup (4×4 each), K staged 16 at a time:
+ * A 16×64 + B 16×64 floats = 8 KiB of workgroup memory, half of WebGPU's guaranteed 16 KiB,
+ * and 256 invocations, WebGPU's guaranteed maximum. */
+const TILE = 64;
+const TILE_K = 16;
+
+/** A GEMM-shaped kernel family. The WGSL snippets see the uniforms as `u` (fields M, N, K
+ * and the family's own `uniforms`) and must only be called with in-range indices. */
+export interface GemmSpec {
+  /** The variant key prefix: everything that changes the WGSL (not sizes). */
+  key: string;
+  /** Extra fields of the uniform struct (WGSL, e.g. `aStep: u32, bStep: u32`), in the order
+   * of the `uniforms` passed to `gemm`. */
+  uniforms: string;
+  /** Input bindings from @binding(1) on; the output binding is added after them. */
+  inputs: string;
+  /** `fn loadA(batch: u32, row: u32, k: u32) -> f32` and `fn loadB(batch: u32, k: u32, col: u32) -> f32`,
+   * plus any helpers they use. */
+  loads: string;
+  /** For the tiled schedule's cooperative loads: true when A's neighbouring elements in
+   * memory are along k (so neighbouring invocations should load neighbouring k). */
+  aAlongK: boolean;
+  /** True when B's neighbouring elements in memory are along k (B read transposed). */
+  bAlongK: boolean;
+}
+
+/** Mesa's lavapipe/llvmpipe, Google's SwiftShader and Microsoft's WARP run compute shaders on
+ * CPU threads; Dawn reports them with architecture `software` or names them. */
+export function isSoftwareAdapter(info: AdapterInfo): boolean {
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  return info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader|warp|software/.test(text);
+}
+
+/** The schedule for this device: TENSORLOOP_GEMM if set, else 'blocked' on a software adapter
+ * and 'tiled' on a GPU (see the header for the measurements behind the rule). */
+export function gemmVariantFor(device: WebGpuDevice): GemmVariant {
+  const forced = process.env.TENSORLOOP_GEMM;
+  if (forced === 'blocked' || forced === 'tiled') return forced;
+  return isSoftwareAdapter(device.adapterInfo) ? 'blocked' : 'tiled';
+}
+
+function header(spec: GemmSpec): string {
+  const extra = spec.uniforms.trim() ? `, ${spec.uniforms}` : '';
+  const outBinding = 1 + (spec.inputs.match(/@binding/g)?.length ?? 0);
+  return /* wgsl */ `
+struct Uniforms { M: u32, N: u32, K: u32, tilesX: u32, tilesPerBatch: u32, tiles: u32${extra} }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+${spec.inputs}
+@group(0) @binding(${outBinding}) var<storage, read_write> out: array<f32>;
+${spec.loads}
+// Writes row r of a 4×4 block: columns col0 + 16·j that exist.
+fn storeRow(base: u32, r: u32, col0: u32, v: vec4<f32>) {
+  if (r >= u.M) { return; }
+  let i = base + r * u.N + col0;
+  out[i] = v.x;
+  if (col0 + 16u < u.N) { out[i + 16u] = v.y; }
+  if (col0 + 32u < u.N) { out[i + 32u] = v.z; }
+  if (col0 + 48u < u.N) { out[i + 48u] = v.w; }
+}`;
+}
+
+// One invocation computes out[batch, row0 + i, col0 + 16·j] for i, j < 4 (4×4 outputs in four
+// vec4 accumulators), reading A and B from storage. Rows and columns past the edge are
+// clamped to the last one (computed, never stored), so there are no branches in the loop.
+function blockedWgsl(spec: GemmSpec): string {
+  return /* wgsl */ `${header(spec)}
+@compute @workgroup_size(${BLOCKED_WG_X}, ${BLOCKED_WG_Y})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let tile = wid.x + wid.y * groups.x;
+  if (tile >= u.tiles) { return; }
+  let batch = tile / u.tilesPerBatch;
+  let t = tile % u.tilesPerBatch;
+  let row0 = (t / u.tilesX) * ${BLOCKED_WG_Y * 4}u + lid.y * 4u;
+  let col0 = (t % u.tilesX) * ${BLOCKED_WG_X * 4}u + lid.x;
+  if (row0 >= u.M || col0 >= u.N) { return; }
+  let r1 = min(row0 + 1u, u.M - 1u); let r2 = min(row0 + 2u, u.M - 1u); let r3 = min(row0 + 3u, u.M - 1u);
+  let c1 = min(col0 + 16u, u.N - 1u); let c2 = min(col0 + 32u, u.N - 1u); let c3 = min(col0 + 48u, u.N - 1u);
+  var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0); var acc2 = vec4<f32>(0.0); var acc3 = vec4<f32>(0.0);
+  for (var k = 0u; k < u.K; k++) {
+    let a = vec4<f32>(loadA(batch, row0, k), loadA(batch, r1, k), loadA(batch, r2, k), loadA(batch, r3, k));
+    let b = vec4<f32>(loadB(batch, k, col0), loadB(batch, k, c1), loadB(batch, k, c2), loadB(batch, k, c3));
+    acc0 = fma(vec4(a.x), b, acc0); acc1 = fma(vec4(a.y), b, acc1);
+    acc2 = fma(vec4(a.z), b, acc2); acc3 = fma(vec4(a.w), b, acc3);
+  }
+  let base = batch * u.M * u.N;
+  storeRow(base, row0, col0, acc0); storeRow(base, row0 + 1u, col0, acc1);
+  storeRow(base, row0 + 2u, col0, acc2); storeRow(base, row0 + 3u, col0, acc3);
+}`;
+}
+
+// One invocation computes out[batch, tileRow + y + 16·i, tileCol + x + 16·j] for i, j < 4.
+// Per step of 16 along K the workgroup's 256 invocations copy a 64×16 block of A and a 16×64
+// block of B into workgroup memory (4 elements each, zero past the edges), then each
+// invocation does its 4×4×16 FMAs from there.
+function tiledWgsl(spec: GemmSpec): string {
+  const aIndex = spec.aAlongK ? `let r = i / ${TILE_K}u; let kk = i % ${TILE_K}u;` : `let r = i % ${TILE}u; let kk = i / ${TILE}u;`;
+  const bIndex = spec.bAlongK ? `let c = i / ${TILE_K}u; let kk = i % ${TILE_K}u;` : `let c = i % ${TILE}u; let kk = i / ${TILE}u;`;
+  return /* wgsl */ `${header(spec)}
+var<workgroup> tileA: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][row]
+var<workgroup> tileB: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][col]
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let tile = wid.x + wid.y * groups.x;
+  if (tile >= u.tiles) { return; } // uniform across the workgroup: safe before barriers
+  let batch = tile / u.tilesPerBatch;
+  let t = tile % u.tilesPerBatch;
+  let tileRow = (t / u.tilesX) * ${TILE}u;
+  let tileCol = (t % u.tilesX) * ${TILE}u;
+  let tid = lid.y * 16u + lid.x;
+  var acc = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  for (var k0 = 0u; k0 < u.K; k0 += ${TILE_K}u) {
+    for (var l = 0u; l < ${(TILE * TILE_K) / 256}u; l++) {
+      let i = tid + l * 256u;
+      {
+        ${aIndex}
+        let row = tileRow + r; let k = k0 + kk;
+        var v = 0.0;
+        if (row < u.M && k < u.K) { v = loadA(batch, row, k); }
+        tileA[kk][r] = v;
+      }
+      {
+        ${bIndex}
+        let col = tileCol + c; let k = k0 + kk;
+        var v = 0.0;
+        if (col < u.N && k < u.K) { v = loadB(batch, k, col); }
+        tileB[kk][c] = v;
+      }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TILE_K}u; kk++) {
+      let a = vec4<f32>(tileA[kk][lid.y], tileA[kk][lid.y + 16u], tileA[kk][lid.y + 32u], tileA[kk][lid.y + 48u]);
+      let b = vec4<f32>(tileB[kk][lid.x], tileB[kk][lid.x + 16u], tileB[kk][lid.x + 32u], tileB[kk][lid.x + 48u]);
+      acc[0] = fma(vec4(a.x), b, acc[0]); acc[1] = fma(vec4(a.y), b, acc[1]);
+      acc[2] = fma(vec4(a.z), b, acc[2]); acc[3] = fma(vec4(a.w), b, acc[3]);
+    }
+    workgroupBarrier();
+  }
+  let base = batch * u.M * u.N;
+  let col0 = tileCol + lid.x;
+  if (col0 >= u.N) { return; }
+  for (var i = 0u; i < 4u; i++) { storeRow(base, tileRow + lid.y + 16u * i, col0, acc[i]); }
+}`;
+}
+
+/** Tile height and width of a schedule (rows × columns of output per workgroup). */
+function tileShape(variant: GemmVariant): [number, number] {
+  return variant === 'blocked' ? [BLOCKED_WG_Y * 4, BLOCKED_WG_X * 4] : [TILE, TILE];
+}
+
+/** Runs a GEMM family: out = [batch, M, N] (row-major, float32) from `inputs`. */
+export function gemm(
+  device: WebGpuDevice,
+  spec: GemmSpec,
+  variant: GemmVariant,
+  inputs: readonly Storage[],
+  outShape: readonly number[],
+  sizes: { batch: number; m: number; n: number; k: number },
+  uniforms: readonly Uniform[] = [],
+): Tensor {
+  const { batch, m, n, k } = sizes;
+  const out = new Tensor([...outShape], 'float32', device, device.empty('float32', batch * m * n));
+  const [tileM, tileN] = tileShape(variant);
+  const tilesX = Math.ceil(n / tileN);
+  const tilesPerBatch = Math.ceil(m / tileM) * tilesX;
+  const tiles = tilesPerBatch * batch;
+  device.dispatch({
+    key: `${spec.key}/${variant}`,
+    wgsl: () => (variant === 'blocked' ? blockedWgsl(spec) : tiledWgsl(spec)),
+    inputs,
+    outputs: [out.storage],
+    uniforms: [u32(m), u32(n), u32(k), u32(tilesX), u32(tilesPerBatch), u32(tiles), ...uniforms],
+    workgroups: tiles,
+  });
+  return out;
+}
