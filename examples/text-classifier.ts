@@ -22,13 +22,16 @@ import {
   TensorLoopError,
   TrainingEpochs,
   TrainingLoop,
+  type TrainingLoopCallback,
   type TrainingLoopOptions,
   TransformerClassifier,
+  fromData,
   inBatches,
   learningRateScheduler,
   linear,
   makeSchedule,
   noGrad,
+  sigmoid,
   sigmoidCrossEntropy,
 } from '../src/index.js';
 import { SEQUENCE_LENGTH, VOCABULARY, agreementDataset, encode } from './data/agreement.js';
@@ -48,6 +51,8 @@ export interface TextClassifierOptions {
   seed: number;
   /** The loop's console display (see TrainingLoopOptions.progress). */
   progress?: TrainingLoopOptions['progress'];
+  /** Extra callbacks, after the example's own. */
+  callbacks?: TrainingLoopCallback[];
 }
 
 export const DEFAULTS = { epochs: 6, batchSize: 32, trainingSize: 4096, validationSize: 512, learningRate: 5e-3, layerCount: 2, modelSize: 32, seed: 1 };
@@ -88,6 +93,7 @@ export async function trainTextClassifier(options: TextClassifierOptions) {
         ]),
       }),
       final.callback,
+      ...(options.callbacks ?? []),
     ],
     progress: options.progress,
   });
@@ -105,7 +111,6 @@ export async function judge(model: TransformerClassifier, sentences: readonly st
     ids.set(encode(words), i * SEQUENCE_LENGTH);
   });
   model.eval();
-  const { fromData, sigmoid } = await import('../src/index.js');
   const p = noGrad(() => sigmoid(model.forward(fromData(ids, [sentences.length, SEQUENCE_LENGTH], device))));
   const values = Array.from(await p.data());
   p.dispose();

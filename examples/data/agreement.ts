@@ -15,11 +15,11 @@
 
 import { Random } from '../../src/random.js';
 
-const NOUNS: [string, string][] = [
+export const NOUNS: [string, string][] = [
   ['dog', 'dogs'], ['cat', 'cats'], ['bird', 'birds'], ['child', 'children'], ['teacher', 'teachers'],
   ['farmer', 'farmers'], ['robot', 'robots'], ['student', 'students'], ['mouse', 'mice'], ['woman', 'women'],
 ];
-const VERBS: [string, string][] = [
+export const VERBS: [string, string][] = [
   ['runs', 'run'], ['sleeps', 'sleep'], ['sings', 'sing'], ['waits', 'wait'], ['laughs', 'laugh'],
   ['is here', 'are here'], ['was late', 'were late'], ['has left', 'have left'], ['eats', 'eat'], ['jumps', 'jump'],
 ];
