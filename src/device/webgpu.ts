@@ -156,6 +156,8 @@ export class WebGpuDevice implements Device {
   private rejectPending: (error: TensorLoopError) => void = () => {};
   private readonly failed: Promise<never>;
   private disposed = false;
+  private waiting = 0;
+  private keepAlive: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     device: GPUDevice,
@@ -220,8 +222,7 @@ export class WebGpuDevice implements Device {
     const submitted = this.flush();
     let copy: ArrayBuffer;
     try {
-      await Promise.race([staging.mapAsync(this.usage.GPUMapMode.READ, 0, bytes + STATUS_BYTES), this.failed]);
-      await submitted;
+      await this.whileGpuWorks(Promise.all([staging.mapAsync(this.usage.GPUMapMode.READ, 0, bytes + STATUS_BYTES), submitted]));
       if (this.failure) throw this.failure;
       copy = staging.getMappedRange(0, bytes + STATUS_BYTES).slice(0);
       staging.unmap();
@@ -310,8 +311,7 @@ export class WebGpuDevice implements Device {
   async synchronize(): Promise<void> {
     this.assertUsable('synchronize');
     const submitted = this.flush();
-    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.failed]);
-    await submitted;
+    await this.whileGpuWorks(Promise.all([this.device.queue.onSubmittedWorkDone(), submitted]));
     if (this.failure) throw this.failure;
   }
 
@@ -382,7 +382,7 @@ export class WebGpuDevice implements Device {
     if (!this.encoder) return Promise.resolve();
     const device = this.device;
     this.endPass();
-    if (this.uniformUsed > 0) device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformRing, 0, this.uniformUsed);
+    if (this.uniformUsed > 0) device.queue.writeBuffer(this.uniformBuffer, 0, new Uint8Array(this.uniformRing, 0, this.uniformUsed));
     device.pushErrorScope('validation');
     device.queue.submit([this.encoder.finish()]);
     const checked = device.popErrorScope().then(
@@ -398,6 +398,18 @@ export class WebGpuDevice implements Device {
     this.pool.recycle();
     this.stagingPool.recycle();
     return checked;
+  }
+
+  /** Awaits a GPU promise, rejecting at once if the device fails. Holds a timer meanwhile:
+   * dawn.node does not always keep Node's event loop alive while GPU work is pending, and a
+   * process that starts exiting with Dawn's threads busy aborts ("std::system_error"). */
+  private async whileGpuWorks<T>(promise: Promise<T>): Promise<T> {
+    if (this.waiting++ === 0) this.keepAlive = setInterval(() => {}, 1000);
+    try {
+      return await Promise.race([promise, this.failed]);
+    } finally {
+      if (--this.waiting === 0 && this.keepAlive) clearInterval(this.keepAlive);
+    }
   }
 
   private checkStatus(words: Uint32Array): void {

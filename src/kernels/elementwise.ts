@@ -3,9 +3,11 @@
 // both implementations of `exp` are read on the same line.
 
 import { type DType, typedArrayFor } from '../dtype.js';
+import { dims, f32, u32 } from '../device/uniforms.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
 import { type Kernel, broadcastStrides, cpuData, cpuTensor } from './kernel.js';
+import { ELEMENTWISE_MAIN, WGSL_DIMS, elementWorkgroups, gpuDevice, gpuOutput, wgslType } from './wgsl.js';
 
 // erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution near 1),
 // written identically for the CPU and in WGSL, which has no erf builtin.
@@ -78,6 +80,27 @@ fn pow_signed(a: f32, b: f32) -> f32 {
   return bitcast<f32>(0x7fc00000u); // NaN, as Math.pow(-2, 0.5)
 }`;
 
+/** The int32 forms of the unary ops that keep int32 (the others see float32 only). */
+const INT_UNARY_WGSL: Partial<Record<UnaryOp, string>> = { relu: 'max(x, 0)' };
+
+// One invocation computes one element: ys[index] = op(xs[index]).
+function unaryWgsl(op: UnaryOp, dtype: DType): string {
+  const type = wgslType(dtype);
+  const expr = (dtype === 'int32' && INT_UNARY_WGSL[op]) || UNARY_OPS[op].wgsl;
+  return /* wgsl */ `
+${expr.includes('erf(') ? WGSL_ERF : ''}
+struct Uniforms { size: u32, alpha: f32 }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> xs: array<${type}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${type}>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  let x = xs[index];
+  let alpha = u.alpha;
+  ys[index] = ${expr};
+}`;
+}
+
 /** out[i] = op(x[i]). */
 export const unaryKernel: Kernel<(op: UnaryOp, x: Tensor, alpha: number) => Tensor> = {
   name: 'unary',
@@ -88,11 +111,72 @@ export const unaryKernel: Kernel<(op: UnaryOp, x: Tensor, alpha: number) => Tens
     for (let i = 0; i < input.length; i++) out[i] = f(input[i]!, alpha);
     return cpuTensor(out, x.shape);
   },
+  webgpu(op, x, alpha) {
+    const device = gpuDevice(x);
+    const y = gpuOutput(device, x.shape, x.dtype);
+    device.dispatch({
+      key: `unary/${op}/${wgslType(x.dtype)}`,
+      wgsl: () => unaryWgsl(op, x.dtype),
+      inputs: [x.storage],
+      outputs: [y.storage],
+      uniforms: [u32(x.size), f32(alpha)],
+      workgroups: elementWorkgroups(x.size),
+    });
+    return y;
+  },
 };
+
+/** How a binary kernel reads its inputs: both like the output, one of them a single
+ * element, or the general case through broadcast strides. */
+type BinaryLayout = 'same' | 'scalarA' | 'scalarB' | 'broadcast';
+
+// One invocation computes one output element: ys[index] = op(a, b), with a and b read at
+// index's broadcast offsets (the layout variants skip that index math when it is trivial).
+function binaryWgsl(op: BinaryOp, inDtype: DType, outDtype: DType, layout: BinaryLayout): string {
+  const type = wgslType(inDtype);
+  let expr: string = BINARY_OPS[op].wgsl;
+  if (op === 'pow' && inDtype === 'int32') expr = 'i32(pow_signed(f32(a), f32(b)))';
+  const read = {
+    same: ['aData[index]', 'bData[index]'],
+    scalarA: ['aData[0]', 'bData[index]'],
+    scalarB: ['aData[index]', 'bData[0]'],
+    broadcast: ['aData[stridedOffset(index, u.rank, u.shape, u.aStrides)]', 'bData[stridedOffset(index, u.rank, u.shape, u.bStrides)]'],
+  }[layout];
+  return /* wgsl */ `
+${WGSL_DIMS}
+${op === 'pow' ? WGSL_POW : ''}
+struct Uniforms { size: u32, rank: u32, shape: Dims, aStrides: Dims, bStrides: Dims }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> aData: array<${type}>;
+@group(0) @binding(2) var<storage, read> bData: array<${type}>;
+@group(0) @binding(3) var<storage, read_write> ys: array<${wgslType(outDtype)}>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  let a = ${read[0]};
+  let b = ${read[1]};
+  ys[index] = ${expr};
+}`;
+}
 
 /** out[i] = op(a[broadcast i], b[broadcast i]), for a and b of one dtype. */
 export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape, outDtype: DType) => Tensor> = {
   name: 'binary',
+  webgpu(op, a, b, outShape, outDtype) {
+    const device = gpuDevice(a);
+    const size = sizeOf(outShape);
+    const layout: BinaryLayout =
+      a.size === size && b.size === size ? 'same' : a.size === 1 && b.size === size ? 'scalarA' : b.size === 1 && a.size === size ? 'scalarB' : 'broadcast';
+    const y = gpuOutput(device, outShape, outDtype);
+    device.dispatch({
+      key: `binary/${op}/${wgslType(a.dtype)}/${layout}`,
+      wgsl: () => binaryWgsl(op, a.dtype, outDtype, layout),
+      inputs: [a.storage, b.storage],
+      outputs: [y.storage],
+      uniforms: [u32(size), u32(outShape.length), dims(outShape), dims(broadcastStrides(a.shape, outShape)), dims(broadcastStrides(b.shape, outShape))],
+      workgroups: elementWorkgroups(size),
+    });
+    return y;
+  },
   cpu(op, a, b, outShape, outDtype) {
     const f = BINARY_OPS[op].cpu;
     const x = cpuData(a);
@@ -112,9 +196,44 @@ export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape:
   },
 };
 
+// One invocation computes one output element: cond != 0 ? a : b, each read at index's
+// broadcast offset. Values move as 32-bit words, so one variant serves float32 and int32.
+function whereWgsl(condDtype: DType): string {
+  return /* wgsl */ `
+${WGSL_DIMS}
+struct Uniforms { size: u32, rank: u32, shape: Dims, cStrides: Dims, aStrides: Dims, bStrides: Dims }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> cData: array<${wgslType(condDtype)}>;
+@group(0) @binding(2) var<storage, read> aData: array<u32>;
+@group(0) @binding(3) var<storage, read> bData: array<u32>;
+@group(0) @binding(4) var<storage, read_write> ys: array<u32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  let c = cData[stridedOffset(index, u.rank, u.shape, u.cStrides)];
+  let a = aData[stridedOffset(index, u.rank, u.shape, u.aStrides)];
+  let b = bData[stridedOffset(index, u.rank, u.shape, u.bStrides)];
+  ys[index] = select(b, a, c != 0);
+}`;
+}
+
 /** out[i] = cond[i] != 0 ? a[i] : b[i], all three broadcast to outShape. */
 export const whereKernel: Kernel<(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape) => Tensor> = {
   name: 'where',
+  webgpu(cond, a, b, outShape) {
+    const device = gpuDevice(a);
+    const size = sizeOf(outShape);
+    const y = gpuOutput(device, outShape, a.dtype);
+    const strides = [cond, a, b].map((t) => dims(broadcastStrides(t.shape, outShape)));
+    device.dispatch({
+      key: `where/${wgslType(cond.dtype)}`,
+      wgsl: () => whereWgsl(cond.dtype),
+      inputs: [cond.storage, a.storage, b.storage],
+      outputs: [y.storage],
+      uniforms: [u32(size), u32(outShape.length), dims(outShape), ...strides],
+      workgroups: elementWorkgroups(size),
+    });
+    return y;
+  },
   cpu(cond, a, b, outShape) {
     const c = cpuData(cond);
     const x = cpuData(a);
@@ -127,9 +246,36 @@ export const whereKernel: Kernel<(cond: Tensor, a: Tensor, b: Tensor, outShape: 
   },
 };
 
+// One invocation converts one element (WGSL's f32 → i32 truncates toward zero, clamping
+// values outside the int32 range).
+function castWgsl(from: DType, to: DType): string {
+  return /* wgsl */ `
+struct Uniforms { size: u32 }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> xs: array<${wgslType(from)}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${wgslType(to)}>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  ys[index] = ${wgslType(to)}(xs[index]);
+}`;
+}
+
 /** out[i] = x[i] converted to dtype (float → int truncates toward zero). */
 export const castKernel: Kernel<(x: Tensor, dtype: DType) => Tensor> = {
   name: 'cast',
+  webgpu(x, dtype) {
+    const device = gpuDevice(x);
+    const y = gpuOutput(device, x.shape, dtype);
+    device.dispatch({
+      key: `cast/${wgslType(x.dtype)}/${wgslType(dtype)}`,
+      wgsl: () => castWgsl(x.dtype, dtype),
+      inputs: [x.storage],
+      outputs: [y.storage],
+      uniforms: [u32(x.size)],
+      workgroups: elementWorkgroups(x.size),
+    });
+    return y;
+  },
   cpu(x, dtype) {
     const out = typedArrayFor(dtype, x.size);
     out.set(cpuData(x));
