@@ -2,7 +2,10 @@
 // gradients. Output position (oh, ow) reads input rows ih = oh·strideH - padTop + kh·dilationH
 // (likewise for columns); positions that fall in the padding read zero.
 
+import { i32, u32 } from '../device/uniforms.js';
+import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
+import { type GemmSpec, type GemmVariant, gemm, gemmVariantFor } from './gemm.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { multiplyRowMajor } from './matmul.js';
 
@@ -125,3 +128,125 @@ export const conv2dBackpropFilterKernel: Kernel<(x: Tensor, dy: Tensor, info: Co
     return cpuTensor(DW, [g.kH, g.kW, g.inC, g.outC]);
   },
 };
+
+// ------------------------------------------------------------------ WebGPU: implicit GEMM
+//
+// Each convolution is a matrix product whose operands are read through index math instead
+// of being materialized (no im2col buffer): the GEMM schedules of gemm.ts with conv reads.
+//   forward          y[(n,oh,ow), co]  = Σ_(kh,kw,c)  X̂[(n,oh,ow), (kh,kw,c)] · w[(kh,kw,c), co]
+//   input gradient   dx[(n,ih,iw), c]  = Σ_(kh,kw,co) dŶ[(n,ih,iw), (kh,kw,co)] · w[(kh,kw,c), co]
+//   filter gradient  dw[(kh,kw,c), co] = Σ_(n,oh,ow)  X̂[(n,oh,ow), (kh,kw,c)]ᵀ · dy[(n,oh,ow), co]
+// X̂ is the patch matrix (zero where a window hangs over the padding); dŶ gathers, for input
+// pixel (ih, iw), the dy of the output that saw it through tap (kh, kw) — zero where no
+// output did (stride gaps, edges). NHWC and HWIO make y, dx and dw plain row-major outputs.
+
+const CONV_UNIFORMS =
+  'inH: u32, inW: u32, inC: u32, outH: u32, outW: u32, outC: u32, kH: u32, kW: u32, ' +
+  'strideH: u32, strideW: u32, dilationH: u32, dilationW: u32, padTop: i32, padLeft: i32';
+
+function convUniforms(g: Conv2DInfo) {
+  return [
+    ...[g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW].map(u32),
+    i32(g.padTop),
+    i32(g.padLeft),
+  ];
+}
+
+const TWO_INPUTS = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;`;
+
+// Forward: a = x, b = w. A row of X̂ is an output pixel: RowA = (first element of image n,
+// top and left of its window); k = (kh·kW + kw)·inC + c.
+const CONV_FORWARD: GemmSpec = {
+  key: 'conv2d',
+  uniforms: CONV_UNIFORMS,
+  inputs: TWO_INPUTS,
+  loads: /* wgsl */ `
+alias RowA = vec3<i32>;
+fn rowA(batch: u32, row: u32) -> vec3<i32> {
+  let ow = row % u.outW; let oh = (row / u.outW) % u.outH; let n = row / (u.outW * u.outH);
+  return vec3<i32>(i32(n * u.inH), i32(oh * u.strideH) - u.padTop, i32(ow * u.strideW) - u.padLeft);
+}
+fn loadA(r: vec3<i32>, k: u32) -> f32 {
+  let c = k % u.inC; let kw = (k / u.inC) % u.kW; let kh = k / (u.inC * u.kW);
+  let ih = r.y + i32(kh * u.dilationH); let iw = r.z + i32(kw * u.dilationW);
+  if (ih < 0 || iw < 0 || ih >= i32(u.inH) || iw >= i32(u.inW)) { return 0.0; }
+  return a[((u32(r.x + ih)) * u.inW + u32(iw)) * u.inC + c];
+}
+fn loadB(batch: u32, k: u32, col: u32) -> f32 { return b[k * u.N + col]; }`,
+  aAlongK: true,
+  bAlongK: false,
+};
+
+// Input gradient: a = dy, b = w. A row of dŶ is an input pixel: RowA = (n, ih + padTop,
+// iw + padLeft); k = (kh·kW + kw)·outC + co, and tap (kh, kw) reached it from output
+// (oh, ow) = ((ih + padTop − kh·dilationH) / strideH, …) when that divides exactly.
+const CONV_BACKPROP_INPUT: GemmSpec = {
+  key: 'conv2dBackpropInput',
+  uniforms: CONV_UNIFORMS,
+  inputs: TWO_INPUTS,
+  loads: /* wgsl */ `
+alias RowA = vec3<i32>;
+fn rowA(batch: u32, row: u32) -> vec3<i32> {
+  let iw = row % u.inW; let ih = (row / u.inW) % u.inH; let n = row / (u.inW * u.inH);
+  return vec3<i32>(i32(n), i32(ih) + u.padTop, i32(iw) + u.padLeft);
+}
+fn loadA(r: vec3<i32>, k: u32) -> f32 {
+  let co = k % u.outC; let kw = (k / u.outC) % u.kW; let kh = k / (u.outC * u.kW);
+  let th = r.y - i32(kh * u.dilationH); let tw = r.z - i32(kw * u.dilationW);
+  if (th < 0 || tw < 0) { return 0.0; }
+  let oh = u32(th) / u.strideH; let ow = u32(tw) / u.strideW;
+  if (oh * u.strideH != u32(th) || ow * u.strideW != u32(tw) || oh >= u.outH || ow >= u.outW) { return 0.0; }
+  return a[((u32(r.x) * u.outH + oh) * u.outW + ow) * u.outC + co];
+}
+fn loadB(batch: u32, k: u32, col: u32) -> f32 {
+  let co = k % u.outC; let tap = k / u.outC; // tap = kh·kW + kw
+  return b[(tap * u.inC + col) * u.outC + co];
+}`,
+  aAlongK: true,
+  bAlongK: true,
+};
+
+// Filter gradient: a = x (read as X̂ᵀ), b = dy. A row of X̂ᵀ is a filter tap and channel:
+// RowA = (kh·dilationH − padTop, kw·dilationW − padLeft, c); k = (n·outH + oh)·outW + ow.
+const CONV_BACKPROP_FILTER: GemmSpec = {
+  key: 'conv2dBackpropFilter',
+  uniforms: CONV_UNIFORMS,
+  inputs: TWO_INPUTS,
+  loads: /* wgsl */ `
+alias RowA = vec3<i32>;
+fn rowA(batch: u32, row: u32) -> vec3<i32> {
+  let c = row % u.inC; let kw = (row / u.inC) % u.kW; let kh = row / (u.inC * u.kW);
+  return vec3<i32>(i32(kh * u.dilationH) - u.padTop, i32(kw * u.dilationW) - u.padLeft, i32(c));
+}
+fn loadA(r: vec3<i32>, k: u32) -> f32 {
+  let ow = k % u.outW; let oh = (k / u.outW) % u.outH; let n = k / (u.outW * u.outH);
+  let ih = i32(oh * u.strideH) + r.x; let iw = i32(ow * u.strideW) + r.y;
+  if (ih < 0 || iw < 0 || ih >= i32(u.inH) || iw >= i32(u.inW)) { return 0.0; }
+  return a[((n * u.inH + u32(ih)) * u.inW + u32(iw)) * u.inC + u32(r.z)];
+}
+fn loadB(batch: u32, k: u32, col: u32) -> f32 { return b[k * u.N + col]; }`,
+  aAlongK: false,
+  bAlongK: false,
+};
+
+/** The WebGPU convolutions with an explicit GEMM schedule (tests run both). */
+export function conv2dWebgpu(x: Tensor, w: Tensor, g: Conv2DInfo, variant: GemmVariant): Tensor {
+  const sizes = { batch: 1, m: g.batch * g.outH * g.outW, n: g.outC, k: g.kH * g.kW * g.inC };
+  return gemm(x.device as WebGpuDevice, CONV_FORWARD, variant, [x.storage, w.storage], [g.batch, g.outH, g.outW, g.outC], sizes, convUniforms(g));
+}
+
+export function conv2dBackpropInputWebgpu(dy: Tensor, w: Tensor, g: Conv2DInfo, variant: GemmVariant): Tensor {
+  const sizes = { batch: 1, m: g.batch * g.inH * g.inW, n: g.inC, k: g.kH * g.kW * g.outC };
+  return gemm(dy.device as WebGpuDevice, CONV_BACKPROP_INPUT, variant, [dy.storage, w.storage], [g.batch, g.inH, g.inW, g.inC], sizes, convUniforms(g));
+}
+
+export function conv2dBackpropFilterWebgpu(x: Tensor, dy: Tensor, g: Conv2DInfo, variant: GemmVariant): Tensor {
+  const sizes = { batch: 1, m: g.kH * g.kW * g.inC, n: g.outC, k: g.batch * g.outH * g.outW };
+  return gemm(x.device as WebGpuDevice, CONV_BACKPROP_FILTER, variant, [x.storage, dy.storage], [g.kH, g.kW, g.inC, g.outC], sizes, convUniforms(g));
+}
+
+conv2dKernel.webgpu = (x, w, g) => conv2dWebgpu(x, w, g, gemmVariantFor(x.device as WebGpuDevice));
+conv2dBackpropInputKernel.webgpu = (dy, w, g) => conv2dBackpropInputWebgpu(dy, w, g, gemmVariantFor(dy.device as WebGpuDevice));
+conv2dBackpropFilterKernel.webgpu = (x, dy, g) => conv2dBackpropFilterWebgpu(x, dy, g, gemmVariantFor(x.device as WebGpuDevice));

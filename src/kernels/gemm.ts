@@ -1,7 +1,9 @@
 // The two WGSL shapes of a general matrix multiply, out[b] = A[b]·B[b] (M×K times K×N),
 // shared by matmul and by the implicit-GEMM convolutions. A kernel family describes only
-// how to read one element of A and of B (`loadA(batch, row, k)`, `loadB(batch, k, col)`);
-// this file wraps those reads in one of two schedules:
+// how to read one element of A and of B (`loadA(rowA(batch, row), k)`, `loadB(batch, k, col)`);
+// this file wraps those reads in one of two schedules. What A's row index implies (a matrix
+// offset, or a pixel and its window for a convolution) is worked out once per row
+// (`rowA(batch, row)`), not once per element.
 //
 //   'blocked'  register blocking, no workgroup memory: each invocation keeps a 4×4 block of
 //              outputs in four vec4 accumulators and reads A and B straight from storage.
@@ -53,8 +55,9 @@ export interface GemmSpec {
   uniforms: string;
   /** Input bindings from @binding(1) on; the output binding is added after them. */
   inputs: string;
-  /** `fn loadA(batch: u32, row: u32, k: u32) -> f32` and `fn loadB(batch: u32, k: u32, col: u32) -> f32`,
-   * plus any helpers they use. */
+  /** WGSL: `alias RowA = …;`, `fn rowA(batch: u32, row: u32) -> RowA` (what a row of A needs,
+   * computed once per row), `fn loadA(r: RowA, k: u32) -> f32` and
+   * `fn loadB(batch: u32, k: u32, col: u32) -> f32`, plus any helpers they use. */
   loads: string;
   /** For the tiled schedule's cooperative loads: true when A's neighbouring elements in
    * memory are along k (so neighbouring invocations should load neighbouring k). */
@@ -114,9 +117,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   if (row0 >= u.M || col0 >= u.N) { return; }
   let r1 = min(row0 + 1u, u.M - 1u); let r2 = min(row0 + 2u, u.M - 1u); let r3 = min(row0 + 3u, u.M - 1u);
   let c1 = min(col0 + 16u, u.N - 1u); let c2 = min(col0 + 32u, u.N - 1u); let c3 = min(col0 + 48u, u.N - 1u);
+  let a0 = rowA(batch, row0); let a1 = rowA(batch, r1); let a2 = rowA(batch, r2); let a3 = rowA(batch, r3);
   var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0); var acc2 = vec4<f32>(0.0); var acc3 = vec4<f32>(0.0);
   for (var k = 0u; k < u.K; k++) {
-    let a = vec4<f32>(loadA(batch, row0, k), loadA(batch, r1, k), loadA(batch, r2, k), loadA(batch, r3, k));
+    let a = vec4<f32>(loadA(a0, k), loadA(a1, k), loadA(a2, k), loadA(a3, k));
     let b = vec4<f32>(loadB(batch, k, col0), loadB(batch, k, c1), loadB(batch, k, c2), loadB(batch, k, c3));
     acc0 = fma(vec4(a.x), b, acc0); acc1 = fma(vec4(a.y), b, acc1);
     acc2 = fma(vec4(a.z), b, acc2); acc3 = fma(vec4(a.w), b, acc3);
@@ -154,7 +158,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         ${aIndex}
         let row = tileRow + r; let k = k0 + kk;
         var v = 0.0;
-        if (row < u.M && k < u.K) { v = loadA(batch, row, k); }
+        if (row < u.M && k < u.K) { v = loadA(rowA(batch, row), k); }
         tileA[kk][r] = v;
       }
       {

@@ -97,7 +97,9 @@ function matmulSpec(transposeA: boolean, transposeB: boolean): GemmSpec {
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;`,
     loads: /* wgsl */ `
-fn loadA(batch: u32, row: u32, k: u32) -> f32 { return a[batch * u.aStep + ${transposeA ? 'k * u.M + row' : 'row * u.K + k'}]; }
+alias RowA = u32; // where A's row starts
+fn rowA(batch: u32, row: u32) -> u32 { return batch * u.aStep + ${transposeA ? 'row' : 'row * u.K'}; }
+fn loadA(start: u32, k: u32) -> f32 { return a[start + ${transposeA ? 'k * u.M' : 'k'}]; }
 fn loadB(batch: u32, k: u32, col: u32) -> f32 { return b[batch * u.bStep + ${transposeB ? 'col * u.K + k' : 'k * u.N + col'}]; }`,
     aAlongK: !transposeA,
     bAlongK: transposeB,
