@@ -1,9 +1,11 @@
 // 2-D max and average pooling over NHWC windows, and their gradients. The geometry is a
 // Conv2DInfo with inC = outC = channels (pooling is a per-channel "convolution").
 
+import { i32, u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
 import type { Conv2DInfo } from './conv.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput } from './wgsl.js';
 
 export type PoolOp = 'max' | 'avg';
 
@@ -46,6 +48,19 @@ export const pool2dKernel: Kernel<(op: PoolOp, x: Tensor, info: Conv2DInfo) => T
     }
     return cpuTensor(Y, [g.batch, g.outH, g.outW, C]);
   },
+  webgpu(op, x, g) {
+    const device = gpuDevice(x);
+    const y = gpuOutput(device, [g.batch, g.outH, g.outW, g.inC], 'float32');
+    device.dispatch({
+      key: `pool2d/${op}`,
+      wgsl: () => pool2dWgsl(op),
+      inputs: [x.storage],
+      outputs: [y.storage],
+      uniforms: poolUniforms(y.size, g),
+      workgroups: elementWorkgroups(y.size),
+    });
+    return y;
+  },
 };
 
 /** dx: max pooling sends dy[n, oh, ow, c] to the window's first maximum; average pooling
@@ -87,4 +102,116 @@ export const pool2dBackwardKernel: Kernel<(op: PoolOp, dy: Tensor, x: Tensor, in
     }
     return cpuTensor(DX, x.shape);
   },
+  webgpu(op, dy, x, g) {
+    const device = gpuDevice(x);
+    const dx = gpuOutput(device, x.shape, 'float32');
+    device.dispatch({
+      key: `pool2dBackward/${op}`,
+      wgsl: () => pool2dBackwardWgsl(op),
+      inputs: [dy.storage, x.storage],
+      outputs: [dx.storage],
+      uniforms: poolUniforms(dx.size, g),
+      workgroups: elementWorkgroups(dx.size),
+    });
+    return dx;
+  },
 };
+
+// ------------------------------------------------------------------ WGSL
+
+function poolUniforms(size: number, g: Conv2DInfo) {
+  return [
+    ...[size, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW].map(u32),
+    i32(g.padTop),
+    i32(g.padLeft),
+  ];
+}
+
+const POOL_HEADER = /* wgsl */ `
+struct Uniforms { size: u32, inH: u32, inW: u32, C: u32, outH: u32, outW: u32, kH: u32, kW: u32,
+  strideH: u32, strideW: u32, dilationH: u32, dilationW: u32, padTop: i32, padLeft: i32 }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+// The window of output (n, oh, ow) at channel c: its in-bounds elements' indices in x, in
+// the CPU's scan order (kh, then kw), and how many there are.
+struct Window { start: vec2<i32>, n: u32, c: u32 }
+fn windowOf(n: u32, oh: u32, ow: u32, c: u32) -> Window {
+  return Window(vec2<i32>(i32(oh * u.strideH) - u.padTop, i32(ow * u.strideW) - u.padLeft), n, c);
+}
+fn tapIndex(w: Window, kh: u32, kw: u32) -> i32 { // -1 when the tap is in the padding
+  let ih = w.start.x + i32(kh * u.dilationH); let iw = w.start.y + i32(kw * u.dilationW);
+  if (ih < 0 || iw < 0 || ih >= i32(u.inH) || iw >= i32(u.inW)) { return -1; }
+  return i32(((w.n * u.inH + u32(ih)) * u.inW + u32(iw)) * u.C + w.c);
+}
+// -Infinity, what the CPU's max of an empty window gives. Built from its bits at run time
+// (WGSL has no infinity literal and rejects it in constant expressions); never computed with.
+fn negativeInfinity() -> f32 { let bits = 0xff800000u; return bitcast<f32>(bits); }`;
+
+// One invocation computes one output element y[n, oh, ow, c]: the max (or mean) over the
+// in-bounds taps of its window.
+function pool2dWgsl(op: PoolOp): string {
+  return /* wgsl */ `${POOL_HEADER}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  let c = index % u.C; let ow = (index / u.C) % u.outW; let oh = (index / (u.C * u.outW)) % u.outH;
+  let w = windowOf(index / (u.C * u.outW * u.outH), oh, ow, c);
+  var acc = 0.0;
+  var count = 0u;
+  for (var kh = 0u; kh < u.kH; kh++) {
+    for (var kw = 0u; kw < u.kW; kw++) {
+      let i = tapIndex(w, kh, kw);
+      if (i >= 0) { ${op === 'max' ? 'acc = select(max(acc, x[i]), x[i], count == 0u);' : 'acc += x[i];'} count++; }
+    }
+  }
+  y[index] = ${op === 'max' ? 'select(acc, negativeInfinity(), count == 0u)' : 'acc / f32(max(count, 1u))'};
+}`;
+}
+
+// One invocation computes one input-gradient element dx[n, ih, iw, c] by gathering from the
+// outputs whose windows contain (ih, iw) (no atomics, so the sum is deterministic): tap
+// (kh, kw) of output (oh, ow) lands here when oh·strideH − padTop + kh·dilationH = ih. Max
+// pooling takes dy only where this element is its window's first maximum (as the CPU);
+// average pooling takes dy / (the window's in-bounds count).
+function pool2dBackwardWgsl(op: PoolOp): string {
+  const body =
+    op === 'max'
+      ? /* wgsl */ `
+        var at = -1; var bestValue = 0.0;
+        for (var kh2 = 0u; kh2 < u.kH; kh2++) {
+          for (var kw2 = 0u; kw2 < u.kW; kw2++) {
+            let j = tapIndex(w, kh2, kw2);
+            if (j >= 0 && (at < 0 || x[j] > bestValue)) { at = j; bestValue = x[j]; }
+          }
+        }
+        if (at == i32(index)) { acc += dy[o]; }`
+      : /* wgsl */ `
+        var count = 0u;
+        for (var kh2 = 0u; kh2 < u.kH; kh2++) {
+          for (var kw2 = 0u; kw2 < u.kW; kw2++) { if (tapIndex(w, kh2, kw2) >= 0) { count++; } }
+        }
+        acc += dy[o] / f32(count);`;
+  return /* wgsl */ `${POOL_HEADER}
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  let c = index % u.C; let iw = i32((index / u.C) % u.inW); let ih = i32((index / (u.C * u.inW)) % u.inH);
+  let n = index / (u.C * u.inW * u.inH);
+  var acc = 0.0;
+  for (var kh = 0u; kh < u.kH; kh++) {
+    let th = ih + u.padTop - i32(kh * u.dilationH);
+    if (th < 0 || u32(th) % u.strideH != 0u || u32(th) / u.strideH >= u.outH) { continue; }
+    let oh = u32(th) / u.strideH;
+    for (var kw = 0u; kw < u.kW; kw++) {
+      let tw = iw + u.padLeft - i32(kw * u.dilationW);
+      if (tw < 0 || u32(tw) % u.strideW != 0u || u32(tw) / u.strideW >= u.outW) { continue; }
+      let ow = u32(tw) / u.strideW;
+      let w = windowOf(n, oh, ow, c);
+      let o = ((n * u.outH + oh) * u.outW + ow) * u.C + c;${body}
+    }
+  }
+  dx[index] = acc;
+}`;
+}
