@@ -56,7 +56,7 @@ export function normalizeAxes(op: string, axis: number | readonly number[] | und
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = list.map((a) => {
-    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1)) {
+    if (!Number.isInteger(a) || a < -rank || a >= rank) {
       throw new TensorLoopError(`${op}: axis ${a} is out of range for rank ${rank}`);
     }
     return a < 0 ? a + rank : a;
