@@ -8,19 +8,8 @@ import type { Device as DeviceType } from '../../src/device/device.js';
 import { TensorLoopError } from '../../src/errors.js';
 import { type Shape, type Tensor, fromData, liveTensorCount, randn, randu } from '../../src/tensor.js';
 
-/** The devices every op test runs on: the shared list in test/helpers/devices.ts (the
- * CPU, plus WebGPU where an adapter exists) once that file is there; the CPU until then. */
-export async function testDevices(): Promise<DeviceType[]> {
-  const shared = '../helpers/devices.js'; // a variable, so the typecheck does not require the file yet
-  try {
-    const helper = (await import(shared)) as { testDevices(): Promise<DeviceType[]> };
-    return await helper.testDevices();
-  } catch (error) {
-    const { code, message } = error as { code?: string; message?: string };
-    if (code === 'ERR_MODULE_NOT_FOUND' && message?.includes('helpers/devices')) return [Device.cpu];
-    throw error;
-  }
-}
+/** The devices every op test runs on: the CPU, plus WebGPU where an adapter exists. */
+export { testDevices } from '../helpers/devices.js';
 
 /** Normal samples with a fixed seed (so a failure reproduces). */
 export const normal = (shape: Shape, device: DeviceType, seed = 1): Tensor => randn(shape, { seed, device });
