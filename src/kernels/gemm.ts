@@ -5,8 +5,8 @@
 // offset, or a pixel and its window for a convolution) is worked out once per row
 // (`rowA(batch, row)`), not once per element.
 //
-//   'blocked'  register blocking, no workgroup memory: each invocation keeps a 4×4 block of
-//              outputs in four vec4 accumulators and reads A and B straight from storage.
+//   'blocked'  register blocking, no workgroup memory: each invocation keeps an 8×8 block of
+//              outputs in registers and reads A and B straight from storage.
 //   'tiled'    workgroup tiling: a 16×16 workgroup stages 64×16 of A and 16×64 of B in
 //              workgroup memory per step, each invocation still owns 4×4 outputs.
 //
@@ -14,13 +14,15 @@
 // (every element staged once serves 64 FMAs of a workgroup). On a software adapter (Mesa's
 // lavapipe/llvmpipe, SwiftShader, WARP) a workgroup runs as a loop on one CPU thread and a
 // barrier splits that loop: measured on this project's machine (lavapipe, 2 CPU cores, 1024³)
-// the blocked kernel did about 3.5 GFLOP per CPU-second and the tiled one 1.5. So the rule
-// (`gemmVariantFor`): software adapter → 'blocked', anything else → 'tiled'; the environment
-// variable TENSORLOOP_GEMM=blocked|tiled overrides it (for benchmarking one against the other).
+// the blocked kernel did about 6 GFLOP per CPU-second (4×4 per invocation: 3.5) and the
+// tiled one 1.5. So the rule (`gemmVariantFor`): software adapter → 'blocked', anything
+// else → 'tiled'; TENSORLOOP_GEMM=blocked|tiled in the environment overrides it (to bench
+// one against the other). The tiled schedule is untuned: no real GPU was at hand.
 //
-// Both schedules give invocation (x, y) the columns col0 + 16·j (j < 4) rather than four
-// neighbouring ones: neighbouring invocations then read and write neighbouring addresses,
-// which is what coalescing on a GPU, and contiguous SIMD lanes on a CPU, want.
+// Both schedules give invocation x the columns col0 + stride·j (stride = the workgroup's
+// width) rather than neighbouring ones: neighbouring invocations then read and write
+// neighbouring addresses, which is what coalescing on a GPU, and contiguous SIMD lanes on a
+// CPU, want.
 //
 // Grids: the workgroups form one linear list (batch-major, then tile row, then tile column),
 // which the device folds into 2-D when it passes 65,535; the shader unfolds it.
@@ -34,10 +36,12 @@ import type { AdapterInfo } from '../device/webgpu.js';
 export type GemmVariant = 'blocked' | 'tiled';
 export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled'];
 
-/** Blocked: workgroup 16×8 invocations of 4×4 outputs = a 32-row × 64-column tile. 128
- * invocations are 16 SIMD rounds of 8 lanes on a 256-bit CPU; bigger or smaller
- * workgroups measured the same or worse on lavapipe. */
-const BLOCKED_WG_X = 16;
+/** Blocked: an 8×8 workgroup of invocations owning 8×8 outputs each = a 64×64 tile. On
+ * lavapipe (1024³, GFLOP per CPU-second) 8×8 per invocation did ~6, 8×4 and 4×8 ~4.5,
+ * 4×4 ~3.7, 16×16 ~5.5: with fewer outputs the loads (each bounds-clamped by Dawn's
+ * robustness pass) dominate. 64 invocations = 8 SIMD rounds of 8 lanes on a 256-bit CPU. */
+const BLOCK = 8;
+const BLOCKED_WG_X = 8;
 const BLOCKED_WG_Y = 8;
 /** Tiled: 64×64 output tile from a 16×16 workgroup (4×4 each), K staged 16 at a time:
  * A 16×64 + B 16×64 floats = 8 KiB of workgroup memory, half of WebGPU's guaranteed 16 KiB,
@@ -89,45 +93,49 @@ struct Uniforms { M: u32, N: u32, K: u32, tilesX: u32, tilesPerBatch: u32, tiles
 @group(0) @binding(0) var<uniform> u: Uniforms;
 ${spec.inputs}
 @group(0) @binding(${outBinding}) var<storage, read_write> out: array<f32>;
-${spec.loads}
-// Writes row r of a 4×4 block: columns col0 + 16·j that exist.
-fn storeRow(base: u32, r: u32, col0: u32, v: vec4<f32>) {
+${spec.loads}`;
+}
+
+/** WGSL writing row r of an invocation's block: the columns col0 + stride·j that exist. */
+function storeRow(block: number, stride: number, type: string): string {
+  return /* wgsl */ `
+fn storeRow(base: u32, r: u32, col0: u32, v: ${type}) {
   if (r >= u.M) { return; }
-  let i = base + r * u.N + col0;
-  out[i] = v.x;
-  if (col0 + 16u < u.N) { out[i + 16u] = v.y; }
-  if (col0 + 32u < u.N) { out[i + 32u] = v.z; }
-  if (col0 + 48u < u.N) { out[i + 48u] = v.w; }
+  for (var j = 0u; j < ${block}u; j++) {
+    let col = col0 + j * ${stride}u;
+    if (col < u.N) { out[base + r * u.N + col] = v[j]; }
+  }
 }`;
 }
 
-// One invocation computes out[batch, row0 + i, col0 + 16·j] for i, j < 4 (4×4 outputs in four
-// vec4 accumulators), reading A and B from storage. Rows and columns past the edge are
-// clamped to the last one (computed, never stored), so there are no branches in the loop.
+// One invocation computes out[batch, row0 + i, col0 + BLOCKED_WG_X·j] for i, j < 8: 64
+// outputs in registers, each loaded A element feeding 8 FMAs and each B element 8. Rows and
+// columns past the edge are clamped to the last one (computed, never stored), so the loop
+// has no branches.
 function blockedWgsl(spec: GemmSpec): string {
+  const rows = [...Array(BLOCK).keys()];
+  const lines = (f: (i: number) => string) => rows.map(f).join('\n  ');
   return /* wgsl */ `${header(spec)}
+${storeRow(BLOCK, BLOCKED_WG_X, `array<f32, ${BLOCK}>`)}
 @compute @workgroup_size(${BLOCKED_WG_X}, ${BLOCKED_WG_Y})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let tile = wid.x + wid.y * groups.x;
   if (tile >= u.tiles) { return; }
   let batch = tile / u.tilesPerBatch;
   let t = tile % u.tilesPerBatch;
-  let row0 = (t / u.tilesX) * ${BLOCKED_WG_Y * 4}u + lid.y * 4u;
-  let col0 = (t % u.tilesX) * ${BLOCKED_WG_X * 4}u + lid.x;
+  let row0 = (t / u.tilesX) * ${BLOCKED_WG_Y * BLOCK}u + lid.y * ${BLOCK}u;
+  let col0 = (t % u.tilesX) * ${BLOCKED_WG_X * BLOCK}u + lid.x;
   if (row0 >= u.M || col0 >= u.N) { return; }
-  let r1 = min(row0 + 1u, u.M - 1u); let r2 = min(row0 + 2u, u.M - 1u); let r3 = min(row0 + 3u, u.M - 1u);
-  let c1 = min(col0 + 16u, u.N - 1u); let c2 = min(col0 + 32u, u.N - 1u); let c3 = min(col0 + 48u, u.N - 1u);
-  let a0 = rowA(batch, row0); let a1 = rowA(batch, r1); let a2 = rowA(batch, r2); let a3 = rowA(batch, r3);
-  var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0); var acc2 = vec4<f32>(0.0); var acc3 = vec4<f32>(0.0);
+  ${lines((i) => `let a${i} = rowA(batch, min(row0 + ${i}u, u.M - 1u));`)}
+  ${lines((j) => `let c${j} = min(col0 + ${j * BLOCKED_WG_X}u, u.N - 1u);`)}
+  ${lines((i) => `var acc${i}: array<f32, ${BLOCK}>;`)}
   for (var k = 0u; k < u.K; k++) {
-    let a = vec4<f32>(loadA(a0, k), loadA(a1, k), loadA(a2, k), loadA(a3, k));
-    let b = vec4<f32>(loadB(batch, k, col0), loadB(batch, k, c1), loadB(batch, k, c2), loadB(batch, k, c3));
-    acc0 = fma(vec4(a.x), b, acc0); acc1 = fma(vec4(a.y), b, acc1);
-    acc2 = fma(vec4(a.z), b, acc2); acc3 = fma(vec4(a.w), b, acc3);
+    ${lines((i) => `let x${i} = loadA(a${i}, k);`)}
+    ${lines((j) => `let y${j} = loadB(batch, k, c${j});`)}
+    ${rows.map((i) => rows.map((j) => `acc${i}[${j}] = fma(x${i}, y${j}, acc${i}[${j}]);`).join(' ')).join('\n    ')}
   }
   let base = batch * u.M * u.N;
-  storeRow(base, row0, col0, acc0); storeRow(base, row0 + 1u, col0, acc1);
-  storeRow(base, row0 + 2u, col0, acc2); storeRow(base, row0 + 3u, col0, acc3);
+  ${lines((i) => `storeRow(base, row0 + ${i}u, col0, acc${i});`)}
 }`;
 }
 
@@ -139,6 +147,7 @@ function tiledWgsl(spec: GemmSpec): string {
   const aIndex = spec.aAlongK ? `let r = i / ${TILE_K}u; let kk = i % ${TILE_K}u;` : `let r = i % ${TILE}u; let kk = i / ${TILE}u;`;
   const bIndex = spec.bAlongK ? `let c = i / ${TILE_K}u; let kk = i % ${TILE_K}u;` : `let c = i % ${TILE}u; let kk = i / ${TILE}u;`;
   return /* wgsl */ `${header(spec)}
+${storeRow(4, 16, 'vec4<f32>')}
 var<workgroup> tileA: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][row]
 var<workgroup> tileB: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][col]
 @compute @workgroup_size(16, 16)
@@ -187,7 +196,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
 /** Tile height and width of a schedule (rows × columns of output per workgroup). */
 function tileShape(variant: GemmVariant): [number, number] {
-  return variant === 'blocked' ? [BLOCKED_WG_Y * 4, BLOCKED_WG_X * 4] : [TILE, TILE];
+  return variant === 'blocked' ? [BLOCKED_WG_Y * BLOCK, BLOCKED_WG_X * BLOCK] : [TILE, TILE];
 }
 
 /** Runs a GEMM family: out = [batch, M, N] (row-major, float32) from `inputs`. */
