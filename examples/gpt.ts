@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Adam, type Device, GPT, TrainingLoop, type TrainingLoopCallback, type TrainingLoopOptions, fromData, noGrad, softmaxCrossEntropy, tensorBoardStatisticsLogger } from '../src/index.js';
 import { Random } from '../src/random.js';
 import { CharText, type CharVocabulary } from './data/char-text.js';
-import { finalStatistics, finish, isMain, pickDevice, positiveInteger, positiveNumber } from './data/cli.js';
+import { finalStatistics, isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
 
 export const DEFAULT_TEXT = '/usr/share/common-licenses/GPL-3';
 
@@ -126,10 +126,8 @@ if (isMain(import.meta.url)) {
       device: { type: 'string', default: 'default' },
     },
   });
-  const device = await pickDevice(values.device);
   const temperature = Number(values.temperature);
-  const options: GPTExampleOptions = {
-    device,
+  const options: Omit<GPTExampleOptions, 'device'> = {
     text: readFileSync(values.text, 'utf8'),
     epochs: positiveInteger('epochs', values.epochs),
     steps: positiveInteger('steps', values.steps),
@@ -142,24 +140,26 @@ if (isMain(import.meta.url)) {
     seed: Number(values.seed),
     logdir: values.logdir,
   };
-  console.log(
-    `Character-level GPT (${options.layerCount} layers, width ${options.modelSize}, context ${options.contextSize}) on ${values.text} ` +
-      `(${options.text.length} characters), ${options.epochs} epochs of ${options.steps} batches of ${options.batchSize} random windows, on ${device.name}`,
-  );
-  const start = performance.now();
-  const result = await trainGPT(options);
-  const seconds = (performance.now() - start) / 1000;
-  console.log(`\nvalidation perplexity: ${result.validation.perplexity?.toFixed(2)} per character (vocabulary of ${result.data.vocabulary.size}; uniform guessing = ${result.data.vocabulary.size})`);
-  console.log(`training time: ${seconds.toFixed(1)} s on ${device.name}; TensorBoard run: ${result.runDirectory}`);
-  const prompt = values.prompt!;
-  const sample = await generate(result.model, result.data.vocabulary, {
-    prompt,
-    length: positiveInteger('sample-length', values['sample-length']),
-    temperature: Number.isFinite(temperature) && temperature >= 0 ? temperature : 0.5,
-    contextSize: options.contextSize,
-    seed: options.seed,
-    device,
+  const sampleLength = positiveInteger('sample-length', values['sample-length']);
+  await runExample(values.device, async (device) => {
+    console.log(
+      `Character-level GPT (${options.layerCount} layers, width ${options.modelSize}, context ${options.contextSize}) on ${values.text} ` +
+        `(${options.text.length} characters), ${options.epochs} epochs of ${options.steps} batches of ${options.batchSize} random windows, on ${device.name}`,
+    );
+    const start = performance.now();
+    const result = await trainGPT({ ...options, device });
+    const seconds = (performance.now() - start) / 1000;
+    console.log(`\nvalidation perplexity: ${result.validation.perplexity?.toFixed(2)} per character (vocabulary of ${result.data.vocabulary.size}; uniform guessing = ${result.data.vocabulary.size})`);
+    console.log(`training time: ${seconds.toFixed(1)} s on ${device.name}; TensorBoard run: ${result.runDirectory}`);
+    const prompt = values.prompt!;
+    const sample = await generate(result.model, result.data.vocabulary, {
+      prompt,
+      length: sampleLength,
+      temperature: Number.isFinite(temperature) && temperature >= 0 ? temperature : 0.5,
+      contextSize: options.contextSize,
+      seed: options.seed,
+      device,
+    });
+    console.log(`\nsample (temperature ${temperature}):\n${prompt}${sample}`);
   });
-  console.log(`\nsample (temperature ${temperature}):\n${prompt}${sample}`);
-  finish(device);
 }

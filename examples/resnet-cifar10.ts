@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CIFAR10, type Device, ResNet, type ResNetDepth, SGD, TensorLoopError, TrainingLoop, type TrainingLoopCallback, type TrainingLoopOptions, softmaxCrossEntropy } from '../src/index.js';
-import { finalStatistics, finish, isMain, pickDevice, positiveInteger, positiveNumber } from './data/cli.js';
+import { finalStatistics, isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
 
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 export const CIFAR10_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
@@ -117,14 +117,14 @@ if (isMain(import.meta.url)) {
     learningRate: positiveNumber('learning-rate', values['learning-rate']),
     seed: Number(values.seed),
   };
-  const device = await pickDevice(values.device);
-  console.log(
-    `ResNet-${options.depth} (downsamplingInFirstStage: false) on CIFAR-10: ${options.limit ?? 50000} training / ${options.validationLimit ?? 10000} test images, ` +
-      `${options.epochs} epoch(s), batches of ${options.batchSize}, SGD(learningRate ${options.learningRate}, momentum 0.9), on ${device.name}`,
-  );
-  const start = performance.now();
-  const result = await trainResNet({ ...options, device });
-  console.log(`\n${result.model.parameterCount()} parameters; validation accuracy: ${((result.validation.accuracy ?? NaN) * 100).toFixed(2)}% (chance: 10%)`);
-  console.log(`time: ${((performance.now() - start) / 1000).toFixed(1)} s on ${device.name}`);
-  finish(device);
+  await runExample(values.device, async (device) => {
+    console.log(
+      `ResNet-${options.depth} (downsamplingInFirstStage: false) on CIFAR-10: ${options.limit ?? 50000} training / ${options.validationLimit ?? 10000} test images, ` +
+        `${options.epochs} epoch(s), batches of ${options.batchSize}, SGD(learningRate ${options.learningRate}, momentum 0.9), on ${device.name}`,
+    );
+    const start = performance.now();
+    const result = await trainResNet({ ...options, device });
+    console.log(`\n${result.model.parameterCount()} parameters; validation accuracy: ${((result.validation.accuracy ?? NaN) * 100).toFixed(2)}% (chance: 10%)`);
+    console.log(`time: ${((performance.now() - start) / 1000).toFixed(1)} s on ${device.name}`);
+  });
 }

@@ -35,7 +35,7 @@ import {
   sigmoidCrossEntropy,
 } from '../src/index.js';
 import { SEQUENCE_LENGTH, VOCABULARY, agreementDataset, encode } from './data/agreement.js';
-import { finalStatistics, finish, isMain, pickDevice, positiveInteger, positiveNumber } from './data/cli.js';
+import { finalStatistics, isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
 import { TokenSamples } from './data/token-samples.js';
 
 export interface TextClassifierOptions {
@@ -131,9 +131,7 @@ if (isMain(import.meta.url)) {
       device: { type: 'string', default: 'default' },
     },
   });
-  const device = await pickDevice(values.device);
-  const options: TextClassifierOptions = {
-    device,
+  const options: Omit<TextClassifierOptions, 'device'> = {
     epochs: positiveInteger('epochs', values.epochs),
     batchSize: positiveInteger('batch-size', values['batch-size']),
     trainingSize: positiveInteger('training-size', values['training-size']),
@@ -143,16 +141,17 @@ if (isMain(import.meta.url)) {
     modelSize: positiveInteger('model-size', values['model-size']),
     seed: Number(values.seed),
   };
-  console.log(
-    `Subject–verb agreement (synthetic stand-in for CoLA): ${options.trainingSize} training / ${options.validationSize} validation sentences, ` +
-      `a ${options.layerCount}-layer transformer classifier, peak learning rate ${options.learningRate}, on ${device.name}`,
-  );
-  const start = performance.now();
-  const result = await trainTextClassifier(options);
-  console.log(`\nvalidation MCC: ${result.validation.mcc?.toFixed(4)} (0 = chance, 1 = perfect)`);
-  const examples = ['the old dog near the cats sleeps quietly', 'the old dog near the cats sleep quietly', 'the children sings', 'the children sing today'];
-  const p = await judge(result.model, examples, device);
-  examples.forEach((s, i) => console.log(`  P(grammatical) = ${p[i]!.toFixed(2)}  "${s}"`));
-  console.log(`time: ${((performance.now() - start) / 1000).toFixed(1)} s on ${device.name}`);
-  finish(device);
+  await runExample(values.device, async (device) => {
+    console.log(
+      `Subject–verb agreement (synthetic stand-in for CoLA): ${options.trainingSize} training / ${options.validationSize} validation sentences, ` +
+        `a ${options.layerCount}-layer transformer classifier, peak learning rate ${options.learningRate}, on ${device.name}`,
+    );
+    const start = performance.now();
+    const result = await trainTextClassifier({ ...options, device });
+    console.log(`\nvalidation MCC: ${result.validation.mcc?.toFixed(4)} (0 = chance, 1 = perfect)`);
+    const examples = ['the old dog near the cats sleeps quietly', 'the old dog near the cats sleep quietly', 'the children sings', 'the children sing today'];
+    const p = await judge(result.model, examples, device);
+    examples.forEach((s, i) => console.log(`  P(grammatical) = ${p[i]!.toFixed(2)}  "${s}"`));
+    console.log(`time: ${((performance.now() - start) / 1000).toFixed(1)} s on ${device.name}`);
+  });
 }

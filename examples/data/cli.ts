@@ -58,3 +58,16 @@ export function finish(device: Device, code = 0): never {
   device.dispose();
   process.exit(code);
 }
+
+/** Runs a script's body on the device the flag names; an error is printed (its message
+ * alone for a TensorLoopError) and exits 1, always after disposing the device. */
+export async function runExample(deviceFlag: string, body: (device: Device) => Promise<void>): Promise<never> {
+  const device = await pickDevice(deviceFlag);
+  try {
+    await body(device);
+  } catch (error) {
+    console.error(error instanceof TensorLoopError ? `error: ${error.message}` : error);
+    finish(device, 1);
+  }
+  finish(device, 0);
+}
