@@ -168,13 +168,13 @@ fn rowA(batch: u32, row: u32) -> vec3<i32> {
   let ow = row % u.outW; let oh = (row / u.outW) % u.outH; let n = row / (u.outW * u.outH);
   return vec3<i32>(i32(n * u.inH), i32(oh * u.strideH) - u.padTop, i32(ow * u.strideW) - u.padLeft);
 }
-fn loadA(r: vec3<i32>, k: u32) -> f32 {
-  let c = k % u.inC; let kw = (k / u.inC) % u.kW; let kh = k / (u.inC * u.kW);
-  let ih = r.y + i32(kh * u.dilationH); let iw = r.z + i32(kw * u.dilationW);
+fn loadA(r: vec3<i32>, k: u32, d: vec3<u32>) -> f32 { // d = (kh, kw, c)
+  let ih = r.y + i32(d.x * u.dilationH); let iw = r.z + i32(d.y * u.dilationW);
   if (ih < 0 || iw < 0 || ih >= i32(u.inH) || iw >= i32(u.inW)) { return 0.0; }
-  return a[((u32(r.x + ih)) * u.inW + u32(iw)) * u.inC + c];
+  return a[((u32(r.x + ih)) * u.inW + u32(iw)) * u.inC + d.z];
 }
-fn loadB(batch: u32, k: u32, col: u32) -> f32 { return b[k * u.N + col]; }`,
+fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 { return b[k * u.N + col]; }`,
+  kRadices: ['u.kW', 'u.inC'],
   aAlongK: true,
   bAlongK: false,
 };
@@ -192,18 +192,18 @@ fn rowA(batch: u32, row: u32) -> vec3<i32> {
   let iw = row % u.inW; let ih = (row / u.inW) % u.inH; let n = row / (u.inW * u.inH);
   return vec3<i32>(i32(n), i32(ih) + u.padTop, i32(iw) + u.padLeft);
 }
-fn loadA(r: vec3<i32>, k: u32) -> f32 {
-  let co = k % u.outC; let kw = (k / u.outC) % u.kW; let kh = k / (u.outC * u.kW);
-  let th = r.y - i32(kh * u.dilationH); let tw = r.z - i32(kw * u.dilationW);
+fn loadA(r: vec3<i32>, k: u32, d: vec3<u32>) -> f32 { // d = (kh, kw, co)
+  let co = d.z;
+  let th = r.y - i32(d.x * u.dilationH); let tw = r.z - i32(d.y * u.dilationW);
   if (th < 0 || tw < 0) { return 0.0; }
   let oh = u32(th) / u.strideH; let ow = u32(tw) / u.strideW;
   if (oh * u.strideH != u32(th) || ow * u.strideW != u32(tw) || oh >= u.outH || ow >= u.outW) { return 0.0; }
   return a[((u32(r.x) * u.outH + oh) * u.outW + ow) * u.outC + co];
 }
-fn loadB(batch: u32, k: u32, col: u32) -> f32 {
-  let co = k % u.outC; let tap = k / u.outC; // tap = kh·kW + kw
-  return b[(tap * u.inC + col) * u.outC + co];
+fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 {
+  return b[((d.x * u.kW + d.y) * u.inC + col) * u.outC + d.z];
 }`,
+  kRadices: ['u.kW', 'u.outC'],
   aAlongK: true,
   bAlongK: true,
 };
@@ -220,13 +220,13 @@ fn rowA(batch: u32, row: u32) -> vec3<i32> {
   let c = row % u.inC; let kw = (row / u.inC) % u.kW; let kh = row / (u.inC * u.kW);
   return vec3<i32>(i32(kh * u.dilationH) - u.padTop, i32(kw * u.dilationW) - u.padLeft, i32(c));
 }
-fn loadA(r: vec3<i32>, k: u32) -> f32 {
-  let ow = k % u.outW; let oh = (k / u.outW) % u.outH; let n = k / (u.outW * u.outH);
-  let ih = i32(oh * u.strideH) + r.x; let iw = i32(ow * u.strideW) + r.y;
+fn loadA(r: vec3<i32>, k: u32, d: vec3<u32>) -> f32 { // d = (n, oh, ow)
+  let ih = i32(d.y * u.strideH) + r.x; let iw = i32(d.z * u.strideW) + r.y;
   if (ih < 0 || iw < 0 || ih >= i32(u.inH) || iw >= i32(u.inW)) { return 0.0; }
-  return a[((n * u.inH + u32(ih)) * u.inW + u32(iw)) * u.inC + u32(r.z)];
+  return a[((d.x * u.inH + u32(ih)) * u.inW + u32(iw)) * u.inC + u32(r.z)];
 }
-fn loadB(batch: u32, k: u32, col: u32) -> f32 { return b[k * u.N + col]; }`,
+fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 { return b[k * u.N + col]; }`,
+  kRadices: ['u.outH', 'u.outW'],
   aAlongK: false,
   bAlongK: false,
 };

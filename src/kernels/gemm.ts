@@ -41,6 +41,11 @@ export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled'];
  * 4×4 ~3.7, 16×16 ~5.5: with fewer outputs the loads (each bounds-clamped by Dawn's
  * robustness pass) dominate. 64 invocations = 8 SIMD rounds of 8 lanes on a 256-bit CPU. */
 const BLOCK = 8;
+/** Narrow outputs (N < 64, e.g. a conv's 6 or 16 output channels) would leave most of an
+ * 8-column block clamped duplicates, so the blocked schedule narrows its block to 4, 2 or 1
+ * columns and deepens it to 16 rows (conv2d 64×32×32×16→16: 1.5 → ? GFLOP/s on lavapipe). A
+ * variant per width class, not per size. */
+const NARROW_ROWS = 16;
 const BLOCKED_WG_X = 8;
 const BLOCKED_WG_Y = 8;
 /** Tiled: 64×64 output tile from a 16×16 workgroup (4×4 each), K staged 16 at a time:
@@ -60,9 +65,14 @@ export interface GemmSpec {
   /** Input bindings from @binding(1) on; the output binding is added after them. */
   inputs: string;
   /** WGSL: `alias RowA = …;`, `fn rowA(batch: u32, row: u32) -> RowA` (what a row of A needs,
-   * computed once per row), `fn loadA(r: RowA, k: u32) -> f32` and
-   * `fn loadB(batch: u32, k: u32, col: u32) -> f32`, plus any helpers they use. */
+   * computed once per row), `fn loadA(r: RowA, k: u32, d: vec3<u32>) -> f32` and
+   * `fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32`, plus any helpers they use.
+   * d is k in mixed radix (see kRadices). */
   loads: string;
+  /** WGSL expressions [r1, r2]: k = (d.x·r1 + d.y)·r2 + d.z, e.g. a conv's (kh, kw, c) with
+   * radices (kW, inC). The blocked schedule steps d along with k (no division per step:
+   * integer division has no SIMD instruction on a CPU, and per k it cost a conv 2×). */
+  kRadices: [string, string];
   /** For the tiled schedule's cooperative loads: true when A's neighbouring elements in
    * memory are along k (so neighbouring invocations should load neighbouring k). */
   aAlongK: boolean;
@@ -108,31 +118,37 @@ fn storeRow(base: u32, r: u32, col0: u32, v: ${type}) {
 }`;
 }
 
-// One invocation computes out[batch, row0 + i, col0 + BLOCKED_WG_X·j] for i, j < 8: 64
-// outputs in registers, each loaded A element feeding 8 FMAs and each B element 8. Rows and
+// One invocation computes out[batch, row0 + i, col0 + BLOCKED_WG_X·j] for i < blockRows,
+// j < blockCols (8×8, or 16×4/2/1 for narrow outputs): up to 64 outputs in registers, each
+// loaded A element feeding blockCols FMAs and each B element blockRows. Rows and
 // columns past the edge are clamped to the last one (computed, never stored), so the loop
 // has no branches.
-function blockedWgsl(spec: GemmSpec): string {
-  const rows = [...Array(BLOCK).keys()];
-  const lines = (f: (i: number) => string) => rows.map(f).join('\n  ');
+function blockedWgsl(spec: GemmSpec, [blockRows, blockCols]: [number, number]): string {
+  const [r1, r2] = spec.kRadices;
+  const rows = [...Array(blockRows).keys()];
+  const cols = [...Array(blockCols).keys()];
+  const lines = (f: (i: number) => string, over = rows) => over.map(f).join('\n  ');
   return /* wgsl */ `${header(spec)}
-${storeRow(BLOCK, BLOCKED_WG_X, `array<f32, ${BLOCK}>`)}
+${storeRow(blockCols, BLOCKED_WG_X, `array<f32, ${blockCols}>`)}
 @compute @workgroup_size(${BLOCKED_WG_X}, ${BLOCKED_WG_Y})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let tile = wid.x + wid.y * groups.x;
   if (tile >= u.tiles) { return; }
   let batch = tile / u.tilesPerBatch;
   let t = tile % u.tilesPerBatch;
-  let row0 = (t / u.tilesX) * ${BLOCKED_WG_Y * BLOCK}u + lid.y * ${BLOCK}u;
-  let col0 = (t % u.tilesX) * ${BLOCKED_WG_X * BLOCK}u + lid.x;
+  let row0 = (t / u.tilesX) * ${BLOCKED_WG_Y * blockRows}u + lid.y * ${blockRows}u;
+  let col0 = (t % u.tilesX) * ${BLOCKED_WG_X * blockCols}u + lid.x;
   if (row0 >= u.M || col0 >= u.N) { return; }
   ${lines((i) => `let a${i} = rowA(batch, min(row0 + ${i}u, u.M - 1u));`)}
-  ${lines((j) => `let c${j} = min(col0 + ${j * BLOCKED_WG_X}u, u.N - 1u);`)}
-  ${lines((i) => `var acc${i}: array<f32, ${BLOCK}>;`)}
+  ${lines((j) => `let c${j} = min(col0 + ${j * BLOCKED_WG_X}u, u.N - 1u);`, cols)}
+  ${lines((i) => `var acc${i}: array<f32, ${blockCols}>;`)}
+  var d = vec3<u32>(0u);
   for (var k = 0u; k < u.K; k++) {
-    ${lines((i) => `let x${i} = loadA(a${i}, k);`)}
-    ${lines((j) => `let y${j} = loadB(batch, k, c${j});`)}
-    ${rows.map((i) => rows.map((j) => `acc${i}[${j}] = fma(x${i}, y${j}, acc${i}[${j}]);`).join(' ')).join('\n    ')}
+    ${lines((i) => `let x${i} = loadA(a${i}, k, d);`)}
+    ${lines((j) => `let y${j} = loadB(batch, k, d, c${j});`, cols)}
+    ${rows.map((i) => cols.map((j) => `acc${i}[${j}] = fma(x${i}, y${j}, acc${i}[${j}]);`).join(' ')).join('\n    ')}
+    d.z += 1u;
+    if (d.z == ${r2}) { d.z = 0u; d.y += 1u; if (d.y == ${r1}) { d.y = 0u; d.x += 1u; } }
   }
   let base = batch * u.M * u.N;
   ${lines((i) => `storeRow(base, row0 + ${i}u, col0, acc${i});`)}
@@ -146,8 +162,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 function tiledWgsl(spec: GemmSpec): string {
   const aIndex = spec.aAlongK ? `let r = i / ${TILE_K}u; let kk = i % ${TILE_K}u;` : `let r = i % ${TILE}u; let kk = i / ${TILE}u;`;
   const bIndex = spec.bAlongK ? `let c = i / ${TILE_K}u; let kk = i % ${TILE_K}u;` : `let c = i % ${TILE}u; let kk = i / ${TILE}u;`;
+  const [r1, r2] = spec.kRadices;
   return /* wgsl */ `${header(spec)}
 ${storeRow(4, 16, 'vec4<f32>')}
+fn digits(k: u32) -> vec3<u32> { return vec3<u32>(k / (${r1} * ${r2}), (k / ${r2}) % ${r1}, k % ${r2}); }
 var<workgroup> tileA: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][row]
 var<workgroup> tileB: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][col]
 @compute @workgroup_size(16, 16)
@@ -167,14 +185,14 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         ${aIndex}
         let row = tileRow + r; let k = k0 + kk;
         var v = 0.0;
-        if (row < u.M && k < u.K) { v = loadA(rowA(batch, row), k); }
+        if (row < u.M && k < u.K) { v = loadA(rowA(batch, row), k, digits(k)); }
         tileA[kk][r] = v;
       }
       {
         ${bIndex}
         let col = tileCol + c; let k = k0 + kk;
         var v = 0.0;
-        if (col < u.N && k < u.K) { v = loadB(batch, k, col); }
+        if (col < u.N && k < u.K) { v = loadB(batch, k, digits(k), col); }
         tileB[kk][c] = v;
       }
     }
@@ -194,9 +212,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 }`;
 }
 
-/** Tile height and width of a schedule (rows × columns of output per workgroup). */
-function tileShape(variant: GemmVariant): [number, number] {
-  return variant === 'blocked' ? [BLOCKED_WG_Y * BLOCK, BLOCKED_WG_X * BLOCK] : [TILE, TILE];
+/** The blocked schedule's outputs per invocation, rows × columns, for N columns. */
+function blockShape(n: number): [number, number] {
+  const cols = Math.min(BLOCK, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(n / BLOCKED_WG_X)))));
+  return cols === BLOCK ? [BLOCK, BLOCK] : [NARROW_ROWS, cols];
 }
 
 /** Runs a GEMM family: out = [batch, M, N] (row-major, float32) from `inputs`. */
@@ -211,13 +230,14 @@ export function gemm(
 ): Tensor {
   const { batch, m, n, k } = sizes;
   const out = new Tensor([...outShape], 'float32', device, device.empty('float32', batch * m * n));
-  const [tileM, tileN] = tileShape(variant);
+  const block = blockShape(n);
+  const [tileM, tileN] = variant === 'blocked' ? [BLOCKED_WG_Y * block[0], BLOCKED_WG_X * block[1]] : [TILE, TILE];
   const tilesX = Math.ceil(n / tileN);
   const tilesPerBatch = Math.ceil(m / tileM) * tilesX;
   const tiles = tilesPerBatch * batch;
   device.dispatch({
-    key: `${spec.key}/${variant}`,
-    wgsl: () => (variant === 'blocked' ? blockedWgsl(spec) : tiledWgsl(spec)),
+    key: variant === 'blocked' ? `${spec.key}/blocked${block[0]}x${block[1]}` : `${spec.key}/tiled`,
+    wgsl: () => (variant === 'blocked' ? blockedWgsl(spec, block) : tiledWgsl(spec)),
     inputs,
     outputs: [out.storage],
     uniforms: [u32(m), u32(n), u32(k), u32(tilesX), u32(tilesPerBatch), u32(tiles), ...uniforms],

@@ -99,8 +99,9 @@ function matmulSpec(transposeA: boolean, transposeB: boolean): GemmSpec {
     loads: /* wgsl */ `
 alias RowA = u32; // where A's row starts
 fn rowA(batch: u32, row: u32) -> u32 { return batch * u.aStep + ${transposeA ? 'row' : 'row * u.K'}; }
-fn loadA(start: u32, k: u32) -> f32 { return a[start + ${transposeA ? 'k * u.M' : 'k'}]; }
-fn loadB(batch: u32, k: u32, col: u32) -> f32 { return b[batch * u.bStep + ${transposeB ? 'col * u.K + k' : 'k * u.N + col'}]; }`,
+fn loadA(start: u32, k: u32, d: vec3<u32>) -> f32 { return a[start + ${transposeA ? 'k * u.M' : 'k'}]; }
+fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 { return b[batch * u.bStep + ${transposeB ? 'col * u.K + k' : 'k * u.N + col'}]; }`,
+    kRadices: ['1u', 'u.K'], // d.z = k
     aAlongK: !transposeA,
     bAlongK: transposeB,
   };
