@@ -8,8 +8,10 @@
 // The composite definition −Σ t · logSoftmax(x) is what test/losses holds both to.
 // The op (src/losses/softmax-cross-entropy.ts) checks labels are in [0, C) before calling.
 
+import { f32, u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput } from './wgsl.js';
 
 export interface SoftmaxCrossEntropyInfo {
   rows: number;
@@ -66,6 +68,19 @@ export const softmaxCrossEntropyKernel: Kernel<(logits: Tensor, labels: Tensor, 
     }
     return cpuTensor(out, [info.rows]);
   },
+  webgpu(logits, labels, info) {
+    const device = gpuDevice(logits);
+    const out = gpuOutput(device, [info.rows], 'float32');
+    device.dispatch({
+      key: `softmaxCrossEntropy/${labels.dtype}`,
+      wgsl: () => crossEntropyWgsl(labels.dtype === 'int32'),
+      inputs: [logits.storage, labels.storage],
+      outputs: [out.storage],
+      uniforms: sceUniforms(info),
+      workgroups: elementWorkgroups(info.rows),
+    });
+    return out;
+  },
 };
 
 /** One output per logit: dy_n · (softmax_c · Σt − t_c). */
@@ -86,4 +101,101 @@ export const softmaxCrossEntropyGradKernel: Kernel<(logits: Tensor, labels: Tens
     }
     return cpuTensor(out, [info.rows, C]);
   },
+  webgpu(logits, labels, dy, info) {
+    const device = gpuDevice(logits);
+    const rowStats = gpuOutput(device, [info.rows, 2], 'float32'); // (lse_n, Σt) per row
+    device.dispatch({
+      key: `softmaxCrossEntropyRowStats/${labels.dtype}`,
+      wgsl: () => rowStatsWgsl(labels.dtype === 'int32'),
+      inputs: [logits.storage, labels.storage],
+      outputs: [rowStats.storage],
+      uniforms: sceUniforms(info),
+      workgroups: elementWorkgroups(info.rows),
+    });
+    const dx = gpuOutput(device, [info.rows, info.classes], 'float32');
+    device.dispatch({
+      key: `softmaxCrossEntropyGrad/${labels.dtype}`,
+      wgsl: () => gradWgsl(labels.dtype === 'int32'),
+      inputs: [logits.storage, labels.storage, dy.storage, rowStats.storage],
+      outputs: [dx.storage],
+      uniforms: sceUniforms(info),
+      workgroups: elementWorkgroups(info.rows * info.classes),
+    });
+    rowStats.dispose(); // the device keeps its buffer until this batch is submitted
+    return dx;
+  },
 };
+
+// ------------------------------------------------------------------ WGSL
+// One invocation per row for the row passes: C is a class count (10 … a few thousand) and a
+// training batch has tens to thousands of rows, so rows alone fill the device; a workgroup
+// tree per row would add barriers, which lavapipe pays dearly for, to gain on huge C only.
+
+function sceUniforms(info: SoftmaxCrossEntropyInfo) {
+  return [u32(info.rows), u32(info.classes), f32(info.labelSmoothing)];
+}
+
+function sceHeader(intLabels: boolean): string {
+  return /* wgsl */ `
+struct Uniforms { rows: u32, classes: u32, smoothing: f32 }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> labels: array<${intLabels ? 'i32' : 'f32'}>;
+// t_c of row n: the (smoothed) one-hot of an int label, or the (smoothed) probability row.
+fn targetOf(n: u32, c: u32) -> f32 {
+  let eps = u.smoothing;
+  ${intLabels ? 'return select(0.0, 1.0 - eps, i32(c) == labels[n]) + eps / f32(u.classes);' : 'return (1.0 - eps) * labels[n * u.classes + c] + eps / f32(u.classes);'}
+}
+// lse_n = m + log Σ_c e^{x_c − m}, m = max_c x_c (started from x_0: no infinity needed).
+fn logSumExp(n: u32) -> f32 {
+  let base = n * u.classes;
+  var m = x[base];
+  for (var c = 1u; c < u.classes; c++) { m = max(m, x[base + c]); }
+  var s = 0.0;
+  for (var c = 0u; c < u.classes; c++) { s += exp(x[base + c] - m); }
+  return m + log(s);
+}`;
+}
+
+// One invocation computes one row's loss: Σ_c t_c · (lse − x_c).
+function crossEntropyWgsl(intLabels: boolean): string {
+  return /* wgsl */ `${sceHeader(intLabels)}
+@group(0) @binding(3) var<storage, read_write> loss: array<f32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.rows) { return; }
+  let lse = logSumExp(index);
+  var total = 0.0;
+  for (var c = 0u; c < u.classes; c++) {
+    let t = targetOf(index, c);
+    if (t != 0.0) { total += t * (lse - x[index * u.classes + c]); }
+  }
+  loss[index] = total;
+}`;
+}
+
+// One invocation computes one row's (lse, Σ_c t_c), which every logit of the row needs.
+function rowStatsWgsl(intLabels: boolean): string {
+  return /* wgsl */ `${sceHeader(intLabels)}
+@group(0) @binding(3) var<storage, read_write> stats: array<f32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.rows) { return; }
+  var total = 0.0;
+  for (var c = 0u; c < u.classes; c++) { total += targetOf(index, c); }
+  stats[2u * index] = logSumExp(index);
+  stats[2u * index + 1u] = total;
+}`;
+}
+
+// One invocation computes one logit's gradient: dy_n · (e^{x − lse} · Σt − t_c).
+function gradWgsl(intLabels: boolean): string {
+  return /* wgsl */ `${sceHeader(intLabels)}
+@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(4) var<storage, read> stats: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.rows * u.classes) { return; }
+  let n = index / u.classes;
+  let c = index % u.classes;
+  dx[index] = dy[n] * (exp(x[index] - stats[2u * n]) * stats[2u * n + 1u] - targetOf(n, c));
+}`;
+}

@@ -1,0 +1,161 @@
+// Fused optimizer updates: one kernel per parameter and step, reading the parameter, its
+// gradient and its state once and writing the new parameter and state in place, where the
+// optimizer's composite math (src/optim: sgdUpdate, adamUpdate) takes 6–12 elementwise ops,
+// each a pass over memory and a fresh tensor. Hyperparameters (learning rate, β, t's bias
+// corrections, flags) travel in the uniform buffer, so a learning-rate schedule or the step
+// count never compiles a new pipeline. test/webgpu/kernels-optim holds both kernels to the
+// composite definitions.
+//
+//   SGD   g ← g + λp;  b ← μb + g;  step = nesterov ? g + μb : b;  p ← p − η·step
+//   Adam  g ← g + λp (L2) or p ← p − ηλp (decoupled, AdamW);  m ← β₁m + (1−β₁)g;
+//         v ← β₂v + (1−β₂)g²;  p ← p − η · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
+
+import { f32, u32 } from '../device/uniforms.js';
+import type { Tensor } from '../tensor.js';
+import { type Kernel, cpuData } from './kernel.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice } from './wgsl.js';
+
+export interface SGDUpdateHyperparameters {
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export interface AdamUpdateHyperparameters {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  /** true: AdamW's decoupled decay; false: L2 added to the gradient. */
+  decoupled: boolean;
+  /** t, counting from 1. */
+  step: number;
+}
+
+/** Updates `param` (and `velocity`, when momentum is used) in place; returns `param`. */
+export const sgdUpdateKernel: Kernel<(param: Tensor, grad: Tensor, velocity: Tensor | null, h: SGDUpdateHyperparameters) => Tensor> = {
+  name: 'sgdUpdate',
+  cpu(param, grad, velocity, h) {
+    const p = cpuData(param) as Float32Array;
+    const g = cpuData(grad) as Float32Array;
+    const b = velocity ? (cpuData(velocity) as Float32Array) : null;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]! + h.weightDecay * p[i]!;
+      let step = gi;
+      if (b) {
+        b[i] = h.momentum * b[i]! + gi;
+        step = h.nesterov ? gi + h.momentum * b[i]! : b[i]!;
+      }
+      p[i] = p[i]! - h.learningRate * step;
+    }
+    return param;
+  },
+  webgpu(param, grad, velocity, h) {
+    const device = gpuDevice(param);
+    device.dispatch({
+      key: `sgdUpdate/${velocity ? 'momentum' : 'plain'}`,
+      wgsl: () => sgdWgsl(velocity !== null),
+      inputs: [grad.storage],
+      outputs: velocity ? [param.storage, velocity.storage] : [param.storage],
+      uniforms: [u32(param.size), f32(h.learningRate), f32(h.momentum), f32(h.weightDecay), u32(h.nesterov ? 1 : 0)],
+      workgroups: elementWorkgroups(param.size),
+    });
+    return param;
+  },
+};
+
+/** Updates `param`, `m` and `v` in place; returns `param`. */
+export const adamUpdateKernel: Kernel<(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamUpdateHyperparameters) => Tensor> = {
+  name: 'adamUpdate',
+  cpu(param, grad, m, v, h) {
+    const p = cpuData(param) as Float32Array;
+    const g = cpuData(grad) as Float32Array;
+    const M = cpuData(m) as Float32Array;
+    const V = cpuData(v) as Float32Array;
+    const [c1, c2] = biasCorrections(h);
+    for (let i = 0; i < p.length; i++) {
+      let pi = p[i]!;
+      let gi = g[i]!;
+      if (h.decoupled) pi -= h.learningRate * h.weightDecay * pi;
+      else gi += h.weightDecay * pi;
+      M[i] = h.beta1 * M[i]! + (1 - h.beta1) * gi;
+      V[i] = h.beta2 * V[i]! + (1 - h.beta2) * gi * gi;
+      p[i] = pi - h.learningRate * (M[i]! / c1 / (Math.sqrt(V[i]! / c2) + h.epsilon));
+    }
+    return param;
+  },
+  webgpu(param, grad, m, v, h) {
+    const device = gpuDevice(param);
+    const [c1, c2] = biasCorrections(h);
+    device.dispatch({
+      key: 'adamUpdate',
+      wgsl: ADAM_WGSL,
+      inputs: [grad.storage],
+      outputs: [param.storage, m.storage, v.storage],
+      uniforms: [
+        u32(param.size),
+        f32(h.learningRate),
+        f32(h.beta1),
+        f32(h.beta2),
+        f32(h.epsilon),
+        f32(h.weightDecay),
+        u32(h.decoupled ? 1 : 0),
+        f32(c1),
+        f32(c2),
+      ],
+      workgroups: elementWorkgroups(param.size),
+    });
+    return param;
+  },
+};
+
+/** 1 − β₁ᵗ and 1 − β₂ᵗ, computed in float64 on the CPU (β₂ᵗ is 0.999ᵗ: close to 1 early on). */
+function biasCorrections(h: AdamUpdateHyperparameters): [number, number] {
+  return [1 - h.beta1 ** h.step, 1 - h.beta2 ** h.step];
+}
+
+// One invocation updates one parameter element (and its momentum buffer element).
+function sgdWgsl(momentum: boolean): string {
+  return /* wgsl */ `
+struct Uniforms { size: u32, learningRate: f32, momentum: f32, weightDecay: f32, nesterov: u32 }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> grad: array<f32>;
+@group(0) @binding(2) var<storage, read_write> param: array<f32>;
+${momentum ? '@group(0) @binding(3) var<storage, read_write> velocity: array<f32>;' : ''}
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  let p = param[index];
+  let g = grad[index] + u.weightDecay * p;
+  ${
+    momentum
+      ? `let b = u.momentum * velocity[index] + g;
+  velocity[index] = b;
+  let step = select(b, g + u.momentum * b, u.nesterov != 0u);`
+      : 'let step = g;'
+  }
+  param[index] = p - u.learningRate * step;
+}`;
+}
+
+// One invocation updates one parameter element and its two moment elements.
+const ADAM_WGSL = /* wgsl */ `
+struct Uniforms { size: u32, learningRate: f32, beta1: f32, beta2: f32, epsilon: f32, weightDecay: f32,
+  decoupled: u32, correction1: f32, correction2: f32 }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> grad: array<f32>;
+@group(0) @binding(2) var<storage, read_write> param: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  var p = param[index];
+  var g = grad[index];
+  if (u.decoupled != 0u) { p -= u.learningRate * u.weightDecay * p; } else { g += u.weightDecay * p; }
+  let m1 = u.beta1 * m[index] + (1.0 - u.beta1) * g;
+  let v1 = u.beta2 * v[index] + (1.0 - u.beta2) * g * g;
+  m[index] = m1;
+  v[index] = v1;
+  param[index] = p - u.learningRate * (m1 / u.correction1 / (sqrt(v1 / u.correction2) + u.epsilon));
+}`;
