@@ -43,7 +43,7 @@ export interface GPTExampleOptions {
   callbacks?: TrainingLoopCallback[];
 }
 
-export const DEFAULTS = { epochs: 2, steps: 80, batchSize: 8, contextSize: 64, modelSize: 64, layerCount: 2, headCount: 4, learningRate: 3e-3, seed: 1 };
+export const DEFAULTS = { epochs: 3, steps: 80, batchSize: 8, contextSize: 64, modelSize: 64, layerCount: 2, headCount: 4, learningRate: 3e-3, seed: 1 };
 
 /** Builds the data, model, optimizer and loop, trains, and returns the final statistics. */
 export async function trainGPT(options: GPTExampleOptions) {
