@@ -18,7 +18,8 @@
 // prebuilt dawn.node needs GLIBCXX_3.4.32 (GCC 13's libstdc++), which Debian 12 lacks, so
 // gpu.js here runs on the navigator.gpu from webgpu 0.6.2, the version tensorloop uses.
 //
-// Run: npm run bench:webgpu   (BENCH_QUICK=1: matmul 256 and 512 only, fewer repetitions)
+// Run: npm run bench:webgpu   (BENCH_QUICK=1: no 1024/2048 matmuls nor vector cases, fewer
+// repetitions; BENCH_ONLY=<regex>: only the cases whose name matches)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -310,8 +311,9 @@ async function main(): Promise<void> {
   console.log(`tensorloop GEMM schedule: ${gemmVariantFor(device)}`);
 
   const cases = [...MATMUL_SIZES.map((n) => matmulCase(device, gpujs, n)), ...(QUICK ? [] : vectorCases(device, gpujs)), ...CONVS.map((c) => convCase(device, gpujs, c))];
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
   const rows: string[] = [];
-  for (const c of cases) {
+  for (const c of cases.filter((c) => !only || only.test(c.name))) {
     if (c.check) agree(c.name, await c.check());
     const rate: Partial<Record<Library, number>> = {};
     for (const lib of LIBRARIES) {

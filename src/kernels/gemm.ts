@@ -42,10 +42,15 @@ export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled'];
  * robustness pass) dominate. 64 invocations = 8 SIMD rounds of 8 lanes on a 256-bit CPU. */
 const BLOCK = 8;
 /** Narrow outputs (N < 64, e.g. a conv's 6 or 16 output channels) would leave most of an
- * 8-column block clamped duplicates, so the blocked schedule narrows its block to 4, 2 or 1
- * columns and deepens it to 16 rows (conv2d 64×32×32×16→16: 1.5 → ? GFLOP/s on lavapipe). A
- * variant per width class, not per size. */
-const NARROW_ROWS = 16;
+ * 8×8 block's columns clamped duplicates. There the workgroup is 64 invocations down the
+ * rows, each owning all columns of its rows (up to 16, the next power of two ≥ N) and
+ * 64 / cols rows (at most 16). Measured on lavapipe, conv2d batch 64: 32×32×16→3×3×16
+ * 1.5 GFLOP/s with 8×8 blocks, 3.6 with 16×2 blocks across an 8×8 workgroup, 6.2 like this;
+ * 28×28×1→5×5×6: 0.8, 1.2, 3.9. A variant per width class, not per size. */
+const NARROW_WG_Y = 64;
+const NARROW_MAX_COLS = 16;
+const NARROW_MAX_ROWS = 16;
+const NARROW_OUTPUTS = 64;
 const BLOCKED_WG_X = 8;
 const BLOCKED_WG_Y = 8;
 /** Tiled: 64×64 output tile from a 16×16 workgroup (4×4 each), K staged 16 at a time:
@@ -123,24 +128,25 @@ fn storeRow(base: u32, r: u32, col0: u32, v: ${type}) {
 // loaded A element feeding blockCols FMAs and each B element blockRows. Rows and
 // columns past the edge are clamped to the last one (computed, never stored), so the loop
 // has no branches.
-function blockedWgsl(spec: GemmSpec, [blockRows, blockCols]: [number, number]): string {
+function blockedWgsl(spec: GemmSpec, { wgX, wgY, rows: blockRows, cols: blockCols }: BlockShape): string {
   const [r1, r2] = spec.kRadices;
+  const stride = wgX; // invocation x owns columns col0 + wgX·j
   const rows = [...Array(blockRows).keys()];
   const cols = [...Array(blockCols).keys()];
   const lines = (f: (i: number) => string, over = rows) => over.map(f).join('\n  ');
   return /* wgsl */ `${header(spec)}
-${storeRow(blockCols, BLOCKED_WG_X, `array<f32, ${blockCols}>`)}
-@compute @workgroup_size(${BLOCKED_WG_X}, ${BLOCKED_WG_Y})
+${storeRow(blockCols, stride, `array<f32, ${blockCols}>`)}
+@compute @workgroup_size(${wgX}, ${wgY})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let tile = wid.x + wid.y * groups.x;
   if (tile >= u.tiles) { return; }
   let batch = tile / u.tilesPerBatch;
   let t = tile % u.tilesPerBatch;
-  let row0 = (t / u.tilesX) * ${BLOCKED_WG_Y * blockRows}u + lid.y * ${blockRows}u;
-  let col0 = (t % u.tilesX) * ${BLOCKED_WG_X * blockCols}u + lid.x;
+  let row0 = (t / u.tilesX) * ${wgY * blockRows}u + lid.y * ${blockRows}u;
+  let col0 = (t % u.tilesX) * ${wgX * blockCols}u + lid.x;
   if (row0 >= u.M || col0 >= u.N) { return; }
   ${lines((i) => `let a${i} = rowA(batch, min(row0 + ${i}u, u.M - 1u));`)}
-  ${lines((j) => `let c${j} = min(col0 + ${j * BLOCKED_WG_X}u, u.N - 1u);`, cols)}
+  ${lines((j) => `let c${j} = min(col0 + ${j * stride}u, u.N - 1u);`, cols)}
   ${lines((i) => `var acc${i}: array<f32, ${blockCols}>;`)}
   var d = vec3<u32>(0u);
   for (var k = 0u; k < u.K; k++) {
@@ -212,10 +218,19 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 }`;
 }
 
-/** The blocked schedule's outputs per invocation, rows × columns, for N columns. */
-function blockShape(n: number): [number, number] {
-  const cols = Math.min(BLOCK, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(n / BLOCKED_WG_X)))));
-  return cols === BLOCK ? [BLOCK, BLOCK] : [NARROW_ROWS, cols];
+/** The blocked schedule's workgroup (wgX × wgY invocations) and block (rows × cols outputs
+ * per invocation). */
+interface BlockShape {
+  wgX: number;
+  wgY: number;
+  rows: number;
+  cols: number;
+}
+
+function blockShape(n: number): BlockShape {
+  if (n >= BLOCKED_WG_X * BLOCK) return { wgX: BLOCKED_WG_X, wgY: BLOCKED_WG_Y, rows: BLOCK, cols: BLOCK };
+  const cols = Math.min(NARROW_MAX_COLS, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
+  return { wgX: 1, wgY: NARROW_WG_Y, rows: Math.min(NARROW_MAX_ROWS, NARROW_OUTPUTS / cols), cols };
 }
 
 /** Runs a GEMM family: out = [batch, M, N] (row-major, float32) from `inputs`. */
@@ -231,12 +246,12 @@ export function gemm(
   const { batch, m, n, k } = sizes;
   const out = new Tensor([...outShape], 'float32', device, device.empty('float32', batch * m * n));
   const block = blockShape(n);
-  const [tileM, tileN] = variant === 'blocked' ? [BLOCKED_WG_Y * block[0], BLOCKED_WG_X * block[1]] : [TILE, TILE];
+  const [tileM, tileN] = variant === 'blocked' ? [block.wgY * block.rows, block.wgX * block.cols] : [TILE, TILE];
   const tilesX = Math.ceil(n / tileN);
   const tilesPerBatch = Math.ceil(m / tileM) * tilesX;
   const tiles = tilesPerBatch * batch;
   device.dispatch({
-    key: variant === 'blocked' ? `${spec.key}/blocked${block[0]}x${block[1]}` : `${spec.key}/tiled`,
+    key: variant === 'blocked' ? `${spec.key}/blocked/${block.wgX}x${block.wgY}/${block.rows}x${block.cols}` : `${spec.key}/tiled`,
     wgsl: () => (variant === 'blocked' ? blockedWgsl(spec, block) : tiledWgsl(spec)),
     inputs,
     outputs: [out.storage],
