@@ -57,3 +57,8 @@ export function noGrad<T>(fn: () => T): T {
     paused -= 1;
   }
 }
+
+/** True while ops are being recorded (a gradient is being taken and not paused). */
+export function isRecording(): boolean {
+  return activeTapes.length > 0 && paused === 0;
+}

@@ -8,7 +8,7 @@ import { BINARY_OPS, type BinaryOp, COMPARISON_OPS, type UnaryOp, binaryKernel, 
 import { kernelFor } from '../kernels/kernel.js';
 import { type Shape, type Tensor, scalar } from '../tensor.js';
 import { sumToShape } from './reduce.js';
-import { type TensorLike, assertSameDevice, assertTensor, broadcastShapes, toTensors } from './util.js';
+import { type TensorLike, assertSameDevice, assertTensor, broadcastShapes, toTensors, composite } from './util.js';
 
 // ---------------------------------------------------------------- unary
 
@@ -43,11 +43,13 @@ const INTEGER_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign', 'squa
 
 function unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   assertTensor(op, x);
-  const input = x.dtype === 'int32' && !INTEGER_UNARY.has(op) ? cast(x, 'float32') : x;
-  const y = kernelFor(unaryKernel, input.device)(op, input, alpha);
-  const rule = UNARY_GRADIENTS[op];
-  if (rule) record(op, [input], y, (dy) => [rule(input, y, dy, alpha)]);
-  return y;
+  return composite(() => {
+    const input = x.dtype === 'int32' && !INTEGER_UNARY.has(op) ? cast(x, 'float32') : x;
+    const y = kernelFor(unaryKernel, input.device)(op, input, alpha);
+    const rule = UNARY_GRADIENTS[op];
+    if (rule) record(op, [input], y, (dy) => [rule(input, y, dy, alpha)]);
+    return y;
+  });
 }
 
 export const neg = (x: Tensor): Tensor => unary('neg', x);
@@ -101,6 +103,10 @@ function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
   if (typeof bLike !== 'number') assertTensor(op, bLike, 'b');
   // check the shapes before anything is allocated (scalars for numbers, float32 copies)
   const outShape = broadcastShapes(op, shapeOf(aLike), shapeOf(bLike));
+  return composite(() => binaryOf(op, aLike, bLike, outShape));
+}
+
+function binaryOf(op: BinaryOp, aLike: TensorLike, bLike: TensorLike, outShape: number[]): Tensor {
   let [a, b] = toTensors(op, [aLike, bLike]);
   assertSameDevice(op, [a!, b!]);
   // int32 with float32 computes in float32; division always does (true division)
@@ -153,17 +159,19 @@ export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): 
     throw new TensorLoopError(`where: a and b must share a dtype, got ${dtypeOf(aLike)} and ${dtypeOf(bLike)}`);
   }
   const outShape = broadcastShapes('where', condition.shape, shapeOf(aLike), shapeOf(bLike));
-  const a = typeof aLike === 'number' ? scalar(aLike, { device, dtype: valueDtype }) : aLike;
-  const b = typeof bLike === 'number' ? scalar(bLike, { device, dtype: valueDtype }) : bLike;
-  const y = kernelFor(whereKernel, device)(condition, a, b, outShape);
-  record('where', [a, b], y, (dy, needs) => {
-    const zero = mul(dy, 0);
-    return [
-      needs[0] ? sumToShape(where(condition, dy, zero), a.shape) : null,
-      needs[1] ? sumToShape(where(condition, zero, dy), b.shape) : null,
-    ];
+  return composite(() => {
+    const a = typeof aLike === 'number' ? scalar(aLike, { device, dtype: valueDtype }) : aLike;
+    const b = typeof bLike === 'number' ? scalar(bLike, { device, dtype: valueDtype }) : bLike;
+    const y = kernelFor(whereKernel, device)(condition, a, b, outShape);
+    record('where', [a, b], y, (dy, needs) => {
+      const zero = mul(dy, 0);
+      return [
+        needs[0] ? sumToShape(where(condition, dy, zero), a.shape) : null,
+        needs[1] ? sumToShape(where(condition, zero, dy), b.shape) : null,
+      ];
+    });
+    return y;
   });
-  return y;
 }
 
 /** Converts to another dtype; float → int32 truncates toward zero. Not differentiable
@@ -178,5 +186,5 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 /** Limits values to [min, max]; the gradient passes where x is inside. */
 export function clip(x: Tensor, min: number, max: number): Tensor {
   if (min > max) throw new TensorLoopError(`clip: min ${min} is greater than max ${max}`);
-  return minimum(maximum(x, min), max);
+  return composite(() => minimum(maximum(x, min), max));
 }

@@ -10,7 +10,7 @@ import { type Tensor, sizeOf } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { broadcastTo, reshape } from './movement.js';
 import { sumToShape } from './reduce.js';
-import { assertSameDevice, assertTensor, broadcastShapes, sameShape } from './util.js';
+import { assertSameDevice, assertTensor, broadcastShapes, composite, sameShape } from './util.js';
 
 export interface MatmulOptions {
   transposeA?: boolean;
@@ -31,12 +31,16 @@ export function matmul(a: Tensor, b: Tensor, { transposeA = false, transposeB = 
     throw new TensorLoopError(`matmul: inner dimensions differ: ${shapeString(a.shape)}${t('', transposeA)} @ ${shapeString(b.shape)}${t('', transposeB)}`);
   }
   const batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return composite(() => matmulBatched(a, b, batchShape, m, n, ka, transposeA, transposeB));
+}
+
+function matmulBatched(a: Tensor, b: Tensor, batchShape: number[], m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): Tensor {
   const batch = sizeOf(batchShape);
   const fa = a.dtype === 'float32' ? a : cast(a, 'float32');
   const fb = b.dtype === 'float32' ? b : cast(b, 'float32');
   const a3 = flattenBatch(fa, batchShape);
   const b3 = flattenBatch(fb, batchShape);
-  const info = { batch, m, n, k: ka, transposeA, transposeB };
+  const info = { batch, m, n, k, transposeA, transposeB };
   const y3 = kernelFor(matmulKernel, a.device)(a3, b3, info);
   record('matmul', [a3, b3], y3, (dy, needs) => [
     needs[0] ? sumToShape(gradA(dy, b3, transposeA, transposeB), a3.shape) : null,

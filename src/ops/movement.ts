@@ -9,7 +9,7 @@ import { TensorLoopError, shapeString } from '../errors.js';
 import { type Shape, type Tensor, sizeOf } from '../tensor.js';
 import type { DType } from '../dtype.js';
 import { sumToShape } from './reduce.js';
-import { assertSameDevice, assertTensor, broadcastShapes, normalizeAxis, sameShape } from './util.js';
+import { assertSameDevice, assertTensor, broadcastShapes, composite, normalizeAxis, sameShape } from './util.js';
 
 /** Same elements, new shape; one dimension may be -1 (inferred). Free: shares storage. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -131,7 +131,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
     throw new TensorLoopError(`stack: shapes differ: ${xs.map((x) => shapeString(x.shape)).join(', ')}`);
   }
   const ax = normalizeAxis('stack', axis, shape.length + 1);
-  return concat(xs.map((x) => expandDims(x, ax)), ax);
+  return composite(() => concat(xs.map((x) => expandDims(x, ax)), ax));
 }
 
 /** Inserts a size-1 axis at `axis`. */

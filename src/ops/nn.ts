@@ -7,7 +7,7 @@ import { randu, type Tensor } from '../tensor.js';
 import { add, div, exp, greaterEqual, log, mul, sub } from './elementwise.js';
 import { max, sum } from './reduce.js';
 import { reshape } from './movement.js';
-import { assertFloat, assertTensor, normalizeAxis } from './util.js';
+import { assertFloat, assertTensor, composite, normalizeAxis } from './util.js';
 
 /** The row max, as a constant: subtracting any constant leaves softmax unchanged, so no
  * gradient needs to flow through it. */
@@ -20,8 +20,10 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   assertTensor('softmax', x);
   assertFloat('softmax', x);
   const ax = normalizeAxis('softmax', axis, x.rank);
-  const e = exp(sub(x, shift(x, ax)));
-  return div(e, sum(e, ax, { keepDims: true }));
+  return composite(() => {
+    const e = exp(sub(x, shift(x, ax)));
+    return div(e, sum(e, ax, { keepDims: true }));
+  });
 }
 
 /** logSoftmax(x)_i = (x_i - m) - log Σ_j e^{x_j - m}: never takes the log of 0. */
@@ -29,8 +31,10 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   assertTensor('logSoftmax', x);
   assertFloat('logSoftmax', x);
   const ax = normalizeAxis('logSoftmax', axis, x.rank);
-  const z = sub(x, shift(x, ax));
-  return sub(z, log(sum(exp(z), ax, { keepDims: true })));
+  return composite(() => {
+    const z = sub(x, shift(x, ax));
+    return sub(z, log(sum(exp(z), ax, { keepDims: true })));
+  });
 }
 
 /** log Σ e^x along `axis`, computed as m + log Σ e^{x - m}. */
@@ -38,9 +42,11 @@ export function logSumExp(x: Tensor, axis = -1, { keepDims = false } = {}): Tens
   assertTensor('logSumExp', x);
   assertFloat('logSumExp', x);
   const ax = normalizeAxis('logSumExp', axis, x.rank);
-  const m = shift(x, ax);
-  const out = add(m, log(sum(exp(sub(x, m)), ax, { keepDims: true })));
-  return keepDims ? out : reshape(out, x.shape.filter((_, i) => i !== ax));
+  return composite(() => {
+    const m = shift(x, ax);
+    const out = add(m, log(sum(exp(sub(x, m)), ax, { keepDims: true })));
+    return keepDims ? out : reshape(out, x.shape.filter((_, i) => i !== ax));
+  });
 }
 
 export interface DropoutOptions {
@@ -55,6 +61,8 @@ export function dropout(x: Tensor, rate: number, { seed }: DropoutOptions = {}):
   assertFloat('dropout', x);
   if (!(rate >= 0 && rate < 1)) throw new TensorLoopError(`dropout: rate must be in [0, 1), got ${rate}`);
   if (rate === 0) return x;
-  const keepMask = greaterEqual(randu(x.shape, { seed, device: x.device }), rate);
-  return mul(x, mul(keepMask, 1 / (1 - rate)));
+  return composite(() => {
+    const keepMask = greaterEqual(randu(x.shape, { seed, device: x.device }), rate);
+    return mul(x, mul(keepMask, 1 / (1 - rate)));
+  });
 }

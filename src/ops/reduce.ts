@@ -9,7 +9,7 @@ import { type ReduceOp, reduceKernel } from '../kernels/reduce.js';
 import { type Shape, type Tensor, sizeOf } from '../tensor.js';
 import { div, equal, mul } from './elementwise.js';
 import { broadcastTo, reshape, transpose } from './movement.js';
-import { assertTensor, normalizeAxes, sameShape } from './util.js';
+import { assertTensor, composite, normalizeAxes, sameShape } from './util.js';
 
 export interface ReduceOptions {
   keepDims?: boolean;
@@ -23,6 +23,10 @@ function reduce(op: ReduceOp, x: Tensor, axis: Axis | undefined, keepDims: boole
   if ((op === 'argmax' || op === 'argmin' || op === 'max' || op === 'min') && axes.some((a) => x.shape[a] === 0)) {
     throw new TensorLoopError(`${op}: cannot reduce an empty axis of shape ${shapeString(x.shape)}`);
   }
+  return composite(() => reduceAlong(op, x, axes, keepDims));
+}
+
+function reduceAlong(op: ReduceOp, x: Tensor, axes: number[], keepDims: boolean): Tensor {
   const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !axes.includes(i));
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
@@ -65,7 +69,7 @@ export function mean(x: Tensor, axis?: Axis, options: ReduceOptions = {}): Tenso
   assertTensor('mean', x);
   const axes = normalizeAxes('mean', axis, x.rank);
   const count = sizeOf(axes.map((a) => x.shape[a]!));
-  return div(sum(x, axes, options), count);
+  return composite(() => div(sum(x, axes, options), count));
 }
 
 /** Sums a broadcast gradient back to `shape` (the inverse of broadcasting). */
@@ -76,5 +80,5 @@ export function sumToShape(dy: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < dy.rank; i++) {
     if (i < offset || (shape[i - offset] === 1 && dy.shape[i] !== 1)) axes.push(i);
   }
-  return reshape(sum(dy, axes, { keepDims: true }), shape);
+  return composite(() => reshape(sum(dy, axes, { keepDims: true }), shape));
 }

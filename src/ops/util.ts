@@ -5,6 +5,8 @@
 import { TensorLoopError, shapeString } from '../errors.js';
 import { type Shape, Tensor, scalar } from '../tensor.js';
 import type { DType } from '../dtype.js';
+import { isRecording } from '../autodiff/tape.js';
+import { tidy } from '../memory.js';
 
 export type TensorLike = Tensor | number;
 
@@ -71,4 +73,12 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Runs the body of an op built from other ops. While no gradient is being recorded the
+ * intermediates (scalars standing for numbers, casts, reshaped views, partial results)
+ * are freed as soon as the op returns; while recording, the tape needs them, and the
+ * scope of the gradient computation frees them instead. */
+export function composite<T extends Tensor>(body: () => T): T {
+  return isRecording() ? body() : tidy(body);
 }
