@@ -314,12 +314,21 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
   const rows: string[] = [];
   for (const c of cases.filter((c) => !only || only.test(c.name))) {
-    if (c.check) agree(c.name, await c.check());
     const rate: Partial<Record<Library, number>> = {};
+    try {
+      if (c.check) agree(c.name, await c.check());
+    } catch (error) {
+      console.log(`${c.name}: not timed: ${(error as Error).message.split('\n')[0]}`);
+      continue;
+    }
     for (const lib of LIBRARIES) {
       const runner = c.runners[lib];
       if (typeof runner === 'string') continue;
-      rate[lib] = c.work / (await seconds(runner)) / 1e9;
+      try {
+        rate[lib] = c.work / (await seconds(runner)) / 1e9;
+      } catch (error) {
+        c.runners[lib] = (error as Error).message.split('\n')[0]!;
+      }
     }
     const cell = (lib: Library) => (rate[lib] === undefined ? `n/a (${c.runners[lib] as string})` : rate[lib]!.toFixed(2));
     const ratio = (lib: Library) => (rate[lib] === undefined ? '–' : `${(rate.tensorloop! / rate[lib]!).toFixed(2)}×`);

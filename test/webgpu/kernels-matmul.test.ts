@@ -62,6 +62,12 @@ if (gpu) {
     await assertMatchesCpu(gpu, [[70000, 1, 3], [70000, 3, 2]], run, { atol: 1e-5, rtol: 1e-4 }, `${picked} batch 70000`);
   });
 
+  test(`${picked}: an outer product of 4100 × 4100 (16.8 M outputs, past 2²⁴) matches the CPU`, async () => {
+    const info: MatmulInfo = { batch: 1, m: 4100, n: 4100, k: 1, transposeA: false, transposeB: false };
+    const run = (a: Tensor, b: Tensor) => (a.device === gpu ? matmulWebgpu(a, b, info, picked) : matmulKernel.cpu(a, b, info));
+    await assertMatchesCpu(gpu, [[1, 4100, 1], [1, 1, 4100]], run, { atol: 1e-6, rtol: 1e-6 }, `${picked} 4100×1 @ 1×4100`);
+  });
+
   test('matmul gradients on WebGPU equal the CPU (all transposes, broadcast batch)', async () => {
     for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const aShape = [2, 1, transposeA ? 17 : 5, transposeA ? 5 : 17];
