@@ -31,6 +31,7 @@ import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Storage } from '../device/device.js';
 import { type Uniform, u32 } from '../device/uniforms.js';
 import { Tensor } from '../tensor.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups } from './wgsl.js';
 import type { AdapterInfo } from '../device/webgpu.js';
 
 export type GemmVariant = 'blocked' | 'tiled';
@@ -58,6 +59,11 @@ const BLOCKED_WG_Y = 8;
  * and 256 invocations, WebGPU's guaranteed maximum. */
 const TILE = 64;
 const TILE_K = 16;
+/** Split-K: an output with fewer workgroups than this (too few to fill a GPU's cores, or
+ * lavapipe's threads) has K cut into slices of at least SPLIT_K_MIN_CHUNK, each slice's
+ * partial product computed by its own workgroups, then summed by a second kernel. */
+const SPLIT_K_BELOW_WORKGROUPS = 64;
+const SPLIT_K_MIN_CHUNK = 256;
 
 /** A GEMM-shaped kernel family. The WGSL snippets see the uniforms as `u` (fields M, N, K
  * and the family's own `uniforms`) and must only be called with in-range indices. */
@@ -104,11 +110,24 @@ function header(spec: GemmSpec): string {
   const extra = spec.uniforms.trim() ? `, ${spec.uniforms}` : '';
   const outBinding = 1 + (spec.inputs.match(/@binding/g)?.length ?? 0);
   return /* wgsl */ `
-struct Uniforms { M: u32, N: u32, K: u32, tilesX: u32, tilesPerBatch: u32, tiles: u32${extra} }
+struct Uniforms { M: u32, N: u32, K: u32, tilesX: u32, tilesPerBatch: u32, tiles: u32, batchTiles: u32, kChunk: u32${extra} }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 ${spec.inputs}
 @group(0) @binding(${outBinding}) var<storage, read_write> out: array<f32>;
-${spec.loads}`;
+${spec.loads}
+// k in mixed radix: (d.x·r1 + d.y)·r2 + d.z = k.
+fn digits(k: u32) -> vec3<u32> { return vec3<u32>(k / (${spec.kRadices[0]} * ${spec.kRadices[1]}), (k / ${spec.kRadices[1]}) % ${spec.kRadices[0]}, k % ${spec.kRadices[1]}); }
+// Workgroup number tile of the linear list: its K split, batch, tile row and tile column, the
+// k range it sums over, and where its [M, N] output block starts.
+struct Tile { batch: u32, row: u32, col: u32, kBegin: u32, kEnd: u32, base: u32 }
+fn tileOf(tile: u32) -> Tile {
+  let split = tile / u.batchTiles;
+  let rest = tile % u.batchTiles;
+  let batch = rest / u.tilesPerBatch;
+  let t = rest % u.tilesPerBatch;
+  let kBegin = split * u.kChunk;
+  return Tile(batch, t / u.tilesX, t % u.tilesX, kBegin, min(u.K, kBegin + u.kChunk), (split * (u.batchTiles / u.tilesPerBatch) + batch) * u.M * u.N);
+}`;
 }
 
 /** WGSL writing row r of an invocation's block: the columns col0 + stride·j that exist. */
@@ -140,24 +159,23 @@ ${storeRow(blockCols, stride, `array<f32, ${blockCols}>`)}
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let tile = wid.x + wid.y * groups.x;
   if (tile >= u.tiles) { return; }
-  let batch = tile / u.tilesPerBatch;
-  let t = tile % u.tilesPerBatch;
-  let row0 = (t / u.tilesX) * ${wgY * blockRows}u + lid.y * ${blockRows}u;
-  let col0 = (t % u.tilesX) * ${wgX * blockCols}u + lid.x;
+  let w = tileOf(tile);
+  let batch = w.batch;
+  let row0 = w.row * ${wgY * blockRows}u + lid.y * ${blockRows}u;
+  let col0 = w.col * ${wgX * blockCols}u + lid.x;
   if (row0 >= u.M || col0 >= u.N) { return; }
   ${lines((i) => `let a${i} = rowA(batch, min(row0 + ${i}u, u.M - 1u));`)}
   ${lines((j) => `let c${j} = min(col0 + ${j * stride}u, u.N - 1u);`, cols)}
   ${lines((i) => `var acc${i}: array<f32, ${blockCols}>;`)}
-  var d = vec3<u32>(0u);
-  for (var k = 0u; k < u.K; k++) {
+  var d = digits(w.kBegin);
+  for (var k = w.kBegin; k < w.kEnd; k++) {
     ${lines((i) => `let x${i} = loadA(a${i}, k, d);`)}
     ${lines((j) => `let y${j} = loadB(batch, k, d, c${j});`, cols)}
     ${rows.map((i) => cols.map((j) => `acc${i}[${j}] = fma(x${i}, y${j}, acc${i}[${j}]);`).join(' ')).join('\n    ')}
     d.z += 1u;
     if (d.z == ${r2}) { d.z = 0u; d.y += 1u; if (d.y == ${r1}) { d.y = 0u; d.x += 1u; } }
   }
-  let base = batch * u.M * u.N;
-  ${lines((i) => `storeRow(base, row0 + ${i}u, col0, acc${i});`)}
+  ${lines((i) => `storeRow(w.base, row0 + ${i}u, col0, acc${i});`)}
 }`;
 }
 
@@ -168,37 +186,35 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 function tiledWgsl(spec: GemmSpec): string {
   const aIndex = spec.aAlongK ? `let r = i / ${TILE_K}u; let kk = i % ${TILE_K}u;` : `let r = i % ${TILE}u; let kk = i / ${TILE}u;`;
   const bIndex = spec.bAlongK ? `let c = i / ${TILE_K}u; let kk = i % ${TILE_K}u;` : `let c = i % ${TILE}u; let kk = i / ${TILE}u;`;
-  const [r1, r2] = spec.kRadices;
   return /* wgsl */ `${header(spec)}
 ${storeRow(4, 16, 'vec4<f32>')}
-fn digits(k: u32) -> vec3<u32> { return vec3<u32>(k / (${r1} * ${r2}), (k / ${r2}) % ${r1}, k % ${r2}); }
 var<workgroup> tileA: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][row]
 var<workgroup> tileB: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][col]
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let tile = wid.x + wid.y * groups.x;
   if (tile >= u.tiles) { return; } // uniform across the workgroup: safe before barriers
-  let batch = tile / u.tilesPerBatch;
-  let t = tile % u.tilesPerBatch;
-  let tileRow = (t / u.tilesX) * ${TILE}u;
-  let tileCol = (t % u.tilesX) * ${TILE}u;
+  let w = tileOf(tile);
+  let batch = w.batch;
+  let tileRow = w.row * ${TILE}u;
+  let tileCol = w.col * ${TILE}u;
   let tid = lid.y * 16u + lid.x;
   var acc = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
-  for (var k0 = 0u; k0 < u.K; k0 += ${TILE_K}u) {
+  for (var k0 = w.kBegin; k0 < w.kEnd; k0 += ${TILE_K}u) {
     for (var l = 0u; l < ${(TILE * TILE_K) / 256}u; l++) {
       let i = tid + l * 256u;
       {
         ${aIndex}
         let row = tileRow + r; let k = k0 + kk;
         var v = 0.0;
-        if (row < u.M && k < u.K) { v = loadA(rowA(batch, row), k, digits(k)); }
+        if (row < u.M && k < w.kEnd) { v = loadA(rowA(batch, row), k, digits(k)); }
         tileA[kk][r] = v;
       }
       {
         ${bIndex}
         let col = tileCol + c; let k = k0 + kk;
         var v = 0.0;
-        if (col < u.N && k < u.K) { v = loadB(batch, k, digits(k), col); }
+        if (col < u.N && k < w.kEnd) { v = loadB(batch, k, digits(k), col); }
         tileB[kk][c] = v;
       }
     }
@@ -211,10 +227,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
     workgroupBarrier();
   }
-  let base = batch * u.M * u.N;
   let col0 = tileCol + lid.x;
   if (col0 >= u.N) { return; }
-  for (var i = 0u; i < 4u; i++) { storeRow(base, tileRow + lid.y + 16u * i, col0, acc[i]); }
+  for (var i = 0u; i < 4u; i++) { storeRow(w.base, tileRow + lid.y + 16u * i, col0, acc[i]); }
 }`;
 }
 
@@ -233,6 +248,13 @@ function blockShape(n: number): BlockShape {
   return { wgX: 1, wgY: NARROW_WG_Y, rows: Math.min(NARROW_MAX_ROWS, NARROW_OUTPUTS / cols), cols };
 }
 
+/** How many slices to cut K into: 1, unless the output is too small to keep the device busy
+ * (a conv's filter gradient: a few hundred outputs summing over batch·H·W) and K is long. */
+function kSplits(tiles: number, k: number): number {
+  if (tiles >= SPLIT_K_BELOW_WORKGROUPS || k < 2 * SPLIT_K_MIN_CHUNK) return 1;
+  return Math.min(Math.ceil(SPLIT_K_BELOW_WORKGROUPS / tiles), Math.floor(k / SPLIT_K_MIN_CHUNK));
+}
+
 /** Runs a GEMM family: out = [batch, M, N] (row-major, float32) from `inputs`. */
 export function gemm(
   device: WebGpuDevice,
@@ -244,19 +266,49 @@ export function gemm(
   uniforms: readonly Uniform[] = [],
 ): Tensor {
   const { batch, m, n, k } = sizes;
-  const out = new Tensor([...outShape], 'float32', device, device.empty('float32', batch * m * n));
+  const size = batch * m * n;
   const block = blockShape(n);
   const [tileM, tileN] = variant === 'blocked' ? [block.wgY * block.rows, block.wgX * block.cols] : [TILE, TILE];
   const tilesX = Math.ceil(n / tileN);
   const tilesPerBatch = Math.ceil(m / tileM) * tilesX;
-  const tiles = tilesPerBatch * batch;
+  const batchTiles = tilesPerBatch * batch;
+  const splits = kSplits(batchTiles, k);
+  const kChunk = Math.ceil(k / splits);
+  // one split writes the output directly; several write partial products to be summed
+  const out = new Tensor([...outShape], 'float32', device, device.empty('float32', size));
+  const partials = splits > 1 ? new Tensor([splits, size], 'float32', device, device.empty('float32', splits * size)) : out;
   device.dispatch({
     key: variant === 'blocked' ? `${spec.key}/blocked/${block.wgX}x${block.wgY}/${block.rows}x${block.cols}` : `${spec.key}/tiled`,
     wgsl: () => (variant === 'blocked' ? blockedWgsl(spec, block) : tiledWgsl(spec)),
     inputs,
-    outputs: [out.storage],
-    uniforms: [u32(m), u32(n), u32(k), u32(tilesX), u32(tilesPerBatch), u32(tiles), ...uniforms],
-    workgroups: tiles,
+    outputs: [partials.storage],
+    uniforms: [u32(m), u32(n), u32(k), u32(tilesX), u32(tilesPerBatch), u32(batchTiles * splits), u32(batchTiles), u32(kChunk), ...uniforms],
+    workgroups: batchTiles * splits,
   });
+  if (splits > 1) {
+    device.dispatch({
+      key: 'gemm/sumSplits',
+      wgsl: SUM_SPLITS_WGSL,
+      inputs: [partials.storage],
+      outputs: [out.storage],
+      uniforms: [u32(size), u32(splits)],
+      workgroups: elementWorkgroups(size),
+    });
+    partials.dispose(); // its buffer is reused only after this batch is submitted
+  }
   return out;
 }
+
+// The second pass of split-K: one invocation adds one output's partial products, in split
+// order (deterministic, unlike float atomics).
+const SUM_SPLITS_WGSL = /* wgsl */ `
+struct Uniforms { size: u32, splits: u32 }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> partials: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  var s = 0.0;
+  for (var i = 0u; i < u.splits; i++) { s += partials[i * u.size + index]; }
+  out[index] = s;
+}`;

@@ -30,6 +30,7 @@ const CONV_CASES: Case[] = [
   [3, 8, 8, 5, 17, 3, 3, 2, 2, 2],
   [1, 17, 3, 1, 33, 5, 1, 3, 1, 'same'],
   [2, 6, 6, 33, 3, 2, 2, 2, 1, 'valid'],
+  [8, 16, 16, 3, 5, 3, 3, 1, 1, 'same'], // filter gradient sums over K = 2048: split-K
 ];
 
 const geometry = ([batch, inH, inW, inC, outC, kH, kW, stride, dilation, padding]: Case): Conv2DInfo =>

@@ -1,6 +1,7 @@
 // The WebGPU matmul against the CPU reference: both GEMM schedules (whichever the adapter
-// rule picks), odd sizes, every transpose combination, a batch shared by one operand, a
-// grid past 65,535 workgroups, and gradients through the op. Runs only with an adapter.
+// rule picks), odd sizes, every transpose combination, a batch shared by one operand,
+// split-K, a grid past 65,535 workgroups, past 2²⁴ outputs, and gradients through the op.
+// Runs only with an adapter.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -32,6 +33,8 @@ const CASES: [number, number, number, number, number, boolean, boolean][] = [
   [3, 1, 17, 33, 5, false, false], // B shared by the batch
   [1, 3, 5, 17, 33, true, true], // A shared by the batch
   [2, 2, 64, 64, 16, false, false], // exactly one tiled tile
+  [1, 1, 5, 3, 2000, false, false], // few outputs, long K: split-K, two passes
+  [2, 1, 17, 33, 1537, true, true], // split-K with an uneven last slice
 ];
 
 if (gpu) {
