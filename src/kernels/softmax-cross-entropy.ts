@@ -9,6 +9,7 @@
 // The op (src/losses/softmax-cross-entropy.ts) checks labels are in [0, C) before calling.
 
 import { f32, u32 } from '../device/uniforms.js';
+import { registerStatusCode } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput } from './wgsl.js';
@@ -78,10 +79,20 @@ export const softmaxCrossEntropyKernel: Kernel<(logits: Tensor, labels: Tensor, 
       outputs: [out.storage],
       uniforms: sceUniforms(info),
       workgroups: elementWorkgroups(info.rows),
+      status: labels.dtype === 'int32',
     });
     return out;
   },
 };
+
+/** Status code raised on WebGPU for an int label outside [0, C) (the op checks CPU labels
+ * before calling; GPU labels are only seen by the kernel, and the error surfaces at the next
+ * read). A distinctive number, so it cannot collide with another file's codes. */
+const LABEL_OUT_OF_RANGE = 0x53ce;
+registerStatusCode(
+  LABEL_OUT_OF_RANGE,
+  (words) => `softmaxCrossEntropy: label ${words[1]! | 0} is out of range [0, ${words[2]}) (found on webgpu at the first read after the op; that loss is wrong)`,
+);
 
 /** One output per logit: dy_n · (softmax_c · Σt − t_c). */
 export const softmaxCrossEntropyGradKernel: Kernel<(logits: Tensor, labels: Tensor, dy: Tensor, info: SoftmaxCrossEntropyInfo) => Tensor> = {
@@ -161,8 +172,19 @@ fn logSumExp(n: u32) -> f32 {
 function crossEntropyWgsl(intLabels: boolean): string {
   return /* wgsl */ `${sceHeader(intLabels)}
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;
+${intLabels ? '@group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>, 4>;' : ''}
 ${ELEMENTWISE_MAIN}
   if (index >= u.rows) { return; }
+  ${
+    intLabels
+      ? `let label = labels[index];
+  if (label < 0 || label >= i32(u.classes)) {
+    atomicStore(&status[1], bitcast<u32>(label));
+    atomicStore(&status[2], u.classes);
+    atomicStore(&status[0], ${LABEL_OUT_OF_RANGE}u);
+  }`
+      : ''
+  }
   let lse = logSumExp(index);
   var total = 0.0;
   for (var c = 0u; c < u.classes; c++) {

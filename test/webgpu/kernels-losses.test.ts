@@ -3,6 +3,8 @@
 // shift), and gradients through softmaxCrossEntropy. Runs only with an adapter.
 
 import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TensorLoopError } from '../../src/errors.js';
 import { cpu } from '../../src/device/cpu.js';
 import type { Device } from '../../src/device/device.js';
 import { cpuData } from '../../src/kernels/kernel.js';
@@ -43,6 +45,20 @@ if (gpu) {
       }
     });
   }
+
+  test('an int label out of range on WebGPU raises a TensorLoopError at the next read', async () => {
+    const logits = normal([3, 5], gpu, 1);
+    const labels = fromData(Int32Array.from([1, 7, 0]), [3], gpu);
+    const loss = softmaxCrossEntropyKernel.webgpu!(logits, labels, { rows: 3, classes: 5, labelSmoothing: 0 });
+    try {
+      await loss.data();
+      assert.unreachable('expected an error');
+    } catch (error) {
+      assert.instance(error, TensorLoopError);
+      assert.match((error as Error).message, /softmaxCrossEntropy: label 7 is out of range \[0, 5\)/);
+    }
+    assert.ok((await normal([2], gpu, 3).data()).length === 2, 'the device still works after the error');
+  });
 
   test('gradients through softmaxCrossEntropy on WebGPU equal the CPU', async () => {
     await assertGradientsMatchCpu(gpu, [[6, 11]], (x) => softmaxCrossEntropy(x!, labelsFor(6, 11, x!.device, false), { labelSmoothing: 0.1 }), TOLERANCE, 'int labels');
