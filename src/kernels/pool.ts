@@ -131,8 +131,9 @@ const POOL_HEADER = /* wgsl */ `
 struct Uniforms { size: u32, inH: u32, inW: u32, C: u32, outH: u32, outW: u32, kH: u32, kW: u32,
   strideH: u32, strideW: u32, dilationH: u32, dilationW: u32, padTop: i32, padLeft: i32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-// The window of output (n, oh, ow) at channel c: its in-bounds elements' indices in x, in
-// the CPU's scan order (kh, then kw), and how many there are.
+// The window of output (n, oh, ow) at channel c: image, channel and top-left corner (which
+// may lie in the padding). tapIndex gives one tap's index in x; callers scan taps in the
+// CPU's order (kh, then kw).
 struct Window { start: vec2<i32>, n: u32, c: u32 }
 fn windowOf(n: u32, oh: u32, ow: u32, c: u32) -> Window {
   return Window(vec2<i32>(i32(oh * u.strideH) - u.padTop, i32(ow * u.strideW) - u.padLeft), n, c);
