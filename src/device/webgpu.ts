@@ -125,7 +125,7 @@ export async function requestWebGpuDevice(options: WebGpuOptions = {}): Promise<
   const globals = module.globals as { GPUBufferUsage: GPUFlagsConstant & typeof GPUBufferUsage; GPUMapMode: typeof GPUMapMode; GPUShaderStage: typeof GPUShaderStage };
   const info = adapter.info;
   const adapterInfo: AdapterInfo = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
-  return new WebGpuDevice(device, adapterInfo, globals);
+  return new WebGpuDevice(device, adapterInfo, globals, { gpu, adapter });
 }
 
 export class WebGpuDevice implements Device {
@@ -137,6 +137,9 @@ export class WebGpuDevice implements Device {
   readonly counters = { dispatches: 0, submits: 0 };
 
   private gpu: GPUDevice | null;
+  /** The GPU instance and adapter must outlive the device: if GC collects them, Dawn frees
+   * its instance under the live device (heap corruption, random aborts in later calls). */
+  private owners: { gpu: GPU; adapter: GPUAdapter } | null;
   private readonly pool: BufferPool;
   private readonly stagingPool: BufferPool;
   private readonly pipelines: PipelineCache;
@@ -156,15 +159,15 @@ export class WebGpuDevice implements Device {
   private rejectPending: (error: TensorLoopError) => void = () => {};
   private readonly failed: Promise<never>;
   private disposed = false;
-  private waiting = 0;
-  private keepAlive: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     device: GPUDevice,
     readonly adapterInfo: AdapterInfo,
     globals: { GPUBufferUsage: typeof GPUBufferUsage; GPUMapMode: typeof GPUMapMode; GPUShaderStage: typeof GPUShaderStage },
+    owners: { gpu: GPU; adapter: GPUAdapter },
   ) {
     this.gpu = device;
+    this.owners = owners;
     this.usage = globals;
     this.name = `webgpu (${adapterInfo.description.split(':')[0] || adapterInfo.device || adapterInfo.vendor || 'unknown adapter'})`;
     this.limits = device.limits;
@@ -222,9 +225,9 @@ export class WebGpuDevice implements Device {
     const submitted = this.flush();
     let copy: ArrayBuffer;
     try {
-      await this.whileGpuWorks(Promise.all([staging.mapAsync(this.usage.GPUMapMode.READ, 0, bytes + STATUS_BYTES), submitted]));
+      await this.whileGpuWorks(Promise.all([staging.mapAsync(this.usage.GPUMapMode.READ), submitted]));
       if (this.failure) throw this.failure;
-      copy = staging.getMappedRange(0, bytes + STATUS_BYTES).slice(0);
+      copy = staging.getMappedRange().slice(0, bytes + STATUS_BYTES);
       staging.unmap();
     } finally {
       if (!this.disposed) this.stagingPool.release(staging, this.encoder === null);
@@ -265,6 +268,7 @@ export class WebGpuDevice implements Device {
     this.pipelines.clear();
     this.gpu?.destroy();
     this.gpu = null;
+    this.owners = null;
   }
 
   get isDisposed(): boolean {
@@ -400,16 +404,10 @@ export class WebGpuDevice implements Device {
     return checked;
   }
 
-  /** Awaits a GPU promise, rejecting at once if the device fails. Holds a timer meanwhile:
-   * dawn.node does not always keep Node's event loop alive while GPU work is pending, and a
-   * process that starts exiting with Dawn's threads busy aborts ("std::system_error"). */
-  private async whileGpuWorks<T>(promise: Promise<T>): Promise<T> {
-    if (this.waiting++ === 0) this.keepAlive = setInterval(() => {}, 1000);
-    try {
-      return await Promise.race([promise, this.failed]);
-    } finally {
-      if (--this.waiting === 0 && this.keepAlive) clearInterval(this.keepAlive);
-    }
+  /** Awaits a GPU promise, rejecting at once if the device fails (a lost device never
+   * resolves a pending map). */
+  private whileGpuWorks<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.failed]);
   }
 
   private checkStatus(words: Uint32Array): void {
