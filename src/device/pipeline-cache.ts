@@ -47,11 +47,9 @@ export class PipelineCache {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
       compute: { module, entryPoint: 'main' },
     });
-    void this.device.popErrorScope().then(async (error) => {
-      if (!error) return;
-      const info = await module.getCompilationInfo().catch(() => null);
-      const lines = info?.messages.map((m) => `  ${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`) ?? [];
-      this.onError(`kernel ${key} failed to compile: ${error.message}\n${lines.join('\n')}`);
+    // Tint's message names the line and column of the WGSL error.
+    void this.device.popErrorScope().then((error) => {
+      if (error) this.onError(`kernel ${key} failed to compile: ${error.message}`);
     });
     const entry = { pipeline, bindGroupLayout };
     this.pipelines.set(key, entry);

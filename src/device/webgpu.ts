@@ -419,7 +419,7 @@ export class WebGpuDevice implements Device {
 
   private fail(message: string): void {
     if (this.failure) return;
-    this.failure = new TensorLoopError(message === 'the device was disposed' ? `webgpu: ${message}` : `webgpu (${this.name}) failed: ${message}`);
+    this.failure = new TensorLoopError(message === 'the device was disposed' ? `webgpu: ${message}` : `${this.name} failed: ${message}`);
     this.rejectPending(this.failure);
   }
 

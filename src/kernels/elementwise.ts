@@ -77,7 +77,8 @@ fn pow_signed(a: f32, b: f32) -> f32 {
   if (a >= 0.0) { return pow(a, b); }
   let magnitude = pow(-a, b);
   if (b == floor(b)) { return select(magnitude, -magnitude, (i32(b) & 1) == 1); }
-  return bitcast<f32>(0x7fc00000u); // NaN, as Math.pow(-2, 0.5)
+  // NaN, as Math.pow(-2, 0.5); built from a runtime value because WGSL rejects a NaN constant
+  return bitcast<f32>(0x7fc00000u | (bitcast<u32>(a) & 0u));
 }`;
 
 /** The int32 forms of the unary ops that keep int32 (the others see float32 only). */
