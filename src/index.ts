@@ -2,6 +2,7 @@
 export { TensorLoopError } from './errors.js';
 export type { DType, TypedArray } from './dtype.js';
 export { Device } from './device/index.js';
+export type { WebGpuDevice, AdapterInfo, WebGpuOptions } from './device/webgpu.js';
 export { Tensor, tensor, scalar, zeros, ones, full, arange, randn, randu, fromData, defaultDevice, setDefaultDevice, memory } from './tensor.js';
 export type { Shape, NestedArray, CreationOptions, RandomOptions, MemoryInfo } from './tensor.js';
 export { tidy, tidyAsync, keep, startScope, endScope } from './memory.js';
