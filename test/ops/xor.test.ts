@@ -37,7 +37,9 @@ for (const device of await testDevices()) {
       [value, ...grads, ...params].forEach((t) => t.dispose());
       params = next;
     }
-    assert.is(liveTensorCount(device), liveAtStart, 'training leaves no tensors behind');
+    // no growth: the count may only fall, as the garbage collector's safety net can free
+    // tensors that earlier suites dropped without dispose() while this test awaits
+    assert.ok(liveTensorCount(device) <= liveAtStart, `training leaves no tensors behind (${liveAtStart} → ${liveTensorCount(device)})`);
     assert.ok(last < first / 10, `loss fell from ${first} to ${last}`);
     assert.ok(last < 0.02, `final loss ${last}`);
     const out = (await predict(params, x).data()) as Float32Array;
