@@ -7,7 +7,7 @@ import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
 import { type GemmSpec, type GemmVariant, gemm, gemmVariantFor } from './gemm.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
-import { multiplyRowMajor } from './matmul.js';
+import { multiplyTransposed, transposeBatch } from './matmul.js';
 
 /** The geometry of one convolution, computed once by the op (src/ops/conv.ts). */
 export interface Conv2DInfo {
@@ -59,27 +59,21 @@ function gatherPatches(X: Float32Array, g: Conv2DInfo, r0: number, rows: number,
   }
 }
 
-function transposeMatrix(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c]!;
-  return out;
-}
-
 /** y[n, oh, ow, co] = Σ_{kh, kw, c} x[n, ih, iw, c] · w[kh, kw, c, co]. The inner loop runs
  * along co, where both w and y are contiguous. */
 export const conv2dKernel: Kernel<(x: Tensor, w: Tensor, info: Conv2DInfo) => Tensor> = {
   name: 'conv2d',
   cpu(x, w, g) {
     const X = cpuData(x) as Float32Array;
-    const W = cpuData(w) as Float32Array; // [K, outC]
     const K = g.kH * g.kW * g.inC;
+    const Wt = transposeBatch(cpuData(w) as Float32Array, K, g.outC); // [outC, K]
     const rows = g.batch * g.outH * g.outW;
     const Y = new Float32Array(rows * g.outC);
     const patches = new Float32Array(ROWS_PER_CHUNK * K);
     for (let r0 = 0; r0 < rows; r0 += ROWS_PER_CHUNK) {
       const count = Math.min(ROWS_PER_CHUNK, rows - r0);
       gatherPatches(X, g, r0, count, patches);
-      multiplyRowMajor(patches, 0, W, 0, Y, r0 * g.outC, count, g.outC, K);
+      multiplyTransposed(patches, 0, Wt, 0, Y, r0 * g.outC, count, g.outC, K); // y = patches · W
     }
     return cpuTensor(Y, [g.batch, g.outH, g.outW, g.outC]);
   },
@@ -91,14 +85,14 @@ export const conv2dBackpropInputKernel: Kernel<(dy: Tensor, w: Tensor, info: Con
   cpu(dy, w, g) {
     const DY = cpuData(dy) as Float32Array;
     const K = g.kH * g.kW * g.inC;
-    const WT = transposeMatrix(cpuData(w) as Float32Array, K, g.outC); // [outC, K]
+    const W = cpuData(w) as Float32Array; // [K, outC]: the transposed form of Wᵀ
     const rows = g.batch * g.outH * g.outW;
     const DX = new Float32Array(g.batch * g.inH * g.inW * g.inC);
     const dPatches = new Float32Array(ROWS_PER_CHUNK * K);
     for (let r0 = 0; r0 < rows; r0 += ROWS_PER_CHUNK) {
       const count = Math.min(ROWS_PER_CHUNK, rows - r0);
       dPatches.fill(0);
-      multiplyRowMajor(DY, r0 * g.outC, WT, 0, dPatches, 0, count, K, g.outC); // dPatches = dy · Wᵀ
+      multiplyTransposed(DY, r0 * g.outC, W, 0, dPatches, 0, count, K, g.outC); // dPatches = dy · Wᵀ
       for (let r = 0; r < count; r++) {
         forEachTap(g, r0 + r, (column, input) => {
           for (let c = 0; c < g.inC; c++) DX[input + c]! += dPatches[r * K + column + c]!;
@@ -122,8 +116,9 @@ export const conv2dBackpropFilterKernel: Kernel<(x: Tensor, dy: Tensor, info: Co
     for (let r0 = 0; r0 < rows; r0 += ROWS_PER_CHUNK) {
       const count = Math.min(ROWS_PER_CHUNK, rows - r0);
       gatherPatches(X, g, r0, count, patches);
-      const patchesT = transposeMatrix(patches.subarray(0, count * K), count, K); // [K, count]
-      multiplyRowMajor(patchesT, 0, DY, r0 * g.outC, DW, 0, K, g.outC, count); // dW += patchesᵀ · dy
+      const dyT = transposeBatch(DY.subarray(r0 * g.outC, (r0 + count) * g.outC), count, g.outC); // [outC, count]
+      const patchesT = transposeBatch(patches.subarray(0, count * K), count, K); // [K, count]
+      multiplyTransposed(patchesT, 0, dyT, 0, DW, 0, K, g.outC, count); // dW += patchesᵀ · dy
     }
     return cpuTensor(DW, [g.kH, g.kW, g.inC, g.outC]);
   },
