@@ -183,15 +183,16 @@ export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape:
     const x = cpuData(a);
     const y = cpuData(b);
     const out = typedArrayFor(outDtype, sizeOf(outShape));
-    if (op === 'mul' && outDtype === 'int32') {
-      forEachBroadcast(outShape, [a.shape, b.shape], (i, [ia, ib]) => (out[i] = Math.imul(x[ia!]!, y[ib!]!)));
-    } else if (a.size === out.length && b.size === out.length) {
-      for (let i = 0; i < out.length; i++) out[i] = f(x[i]!, y[i]!);
+    const g = op === 'mul' && outDtype === 'int32' ? Math.imul : f; // int32 products wrap as on the GPU
+    if (a.size === out.length && b.size === out.length) {
+      for (let i = 0; i < out.length; i++) out[i] = g(x[i]!, y[i]!);
     } else if (b.size === 1 && a.size === out.length) {
       const s = y[0]!;
-      for (let i = 0; i < out.length; i++) out[i] = f(x[i]!, s);
+      for (let i = 0; i < out.length; i++) out[i] = g(x[i]!, s);
     } else {
-      forEachBroadcast(outShape, [a.shape, b.shape], (i, [ia, ib]) => (out[i] = f(x[ia!]!, y[ib!]!)));
+      forEachRow(outShape, [a.shape, b.shape], (start, length, [ia, ib], [sa, sb]) => {
+        for (let j = 0; j < length; j++) out[start + j] = g(x[ia! + j * sa!]!, y[ib! + j * sb!]!);
+      });
     }
     return cpuTensor(out, outShape);
   },
@@ -240,8 +241,8 @@ export const whereKernel: Kernel<(cond: Tensor, a: Tensor, b: Tensor, outShape: 
     const x = cpuData(a);
     const y = cpuData(b);
     const out = typedArrayFor(a.dtype, sizeOf(outShape));
-    forEachBroadcast(outShape, [cond.shape, a.shape, b.shape], (i, [ic, ia, ib]) => {
-      out[i] = c[ic!] !== 0 ? x[ia!]! : y[ib!]!;
+    forEachRow(outShape, [cond.shape, a.shape, b.shape], (start, length, [ic, ia, ib], [sc, sa, sb]) => {
+      for (let j = 0; j < length; j++) out[start + j] = c[ic! + j * sc!] !== 0 ? x[ia! + j * sa!]! : y[ib! + j * sb!]!;
     });
     return cpuTensor(out, outShape);
   },
@@ -284,9 +285,14 @@ export const castKernel: Kernel<(x: Tensor, dtype: DType) => Tensor> = {
   },
 };
 
-/** Calls fn(outIndex, inputIndices) for every output element; the inputs are read with
- * broadcast strides. An odometer over all but the last axis, a tight loop along it. */
-export function forEachBroadcast(outShape: Shape, inputShapes: Shape[], fn: (i: number, inputs: number[]) => void): void {
+/** Calls fn(start, length, offsets, steps) for every row (run along the last axis) of the
+ * output: row elements start..start+length-1 read input k at offsets[k] + j·steps[k], the
+ * broadcast strides of the last axis. An odometer walks the other axes. */
+export function forEachRow(
+  outShape: Shape,
+  inputShapes: Shape[],
+  fn: (start: number, length: number, offsets: readonly number[], steps: readonly number[]) => void,
+): void {
   const rank = outShape.length;
   const size = sizeOf(outShape);
   if (size === 0) return;
@@ -294,14 +300,9 @@ export function forEachBroadcast(outShape: Shape, inputShapes: Shape[], fn: (i: 
   const index = new Array<number>(rank).fill(0);
   const offsets = new Array<number>(inputShapes.length).fill(0);
   const last = rank === 0 ? 1 : outShape[rank - 1]!;
-  const lastStrides = strides.map((s) => (rank === 0 ? 0 : s[rank - 1]!));
-  const current = new Array<number>(inputShapes.length);
+  const steps = strides.map((s) => (rank === 0 ? 0 : s[rank - 1]!));
   for (let i = 0; i < size; i += last) {
-    for (let j = 0; j < last; j++) {
-      for (let k = 0; k < offsets.length; k++) current[k] = offsets[k]! + j * lastStrides[k]!;
-      fn(i + j, current);
-    }
-    // advance the odometer over axes rank-2 … 0
+    fn(i, last, offsets, steps);
     for (let axis = rank - 2; axis >= 0; axis--) {
       index[axis]! += 1;
       for (let k = 0; k < offsets.length; k++) offsets[k]! += strides[k]![axis]!;
