@@ -4,8 +4,11 @@
 //   p ← p − η · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
 // Adam's weightDecay adds λ·p to the gradient (L2); AdamW decays the weight directly,
 // p ← p − η·λ·p, before the step ("decoupled").
+// adamUpdate is the reference (the CPU runs it); WebGPU runs the same rule as one fused
+// in-place kernel per parameter (adamUpdateKernel in src/kernels/optim.ts).
 
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
+import { adamUpdateKernel } from '../kernels/optim.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
 
@@ -71,9 +74,17 @@ export class Adam extends Optimizer {
   }
 
   protected updateParameter(param: Tensor, grad: Tensor, state: SlotState, step: number): { param: Tensor; state: SlotState } {
-    const h = { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, decoupled: this.decoupled, step };
-    const next = adamUpdate(param, grad, state.m!, state.v!, h);
+    const next = adamUpdate(param, grad, state.m!, state.v!, this.current(step));
     return { param: next.param, state: { m: next.m, v: next.v } };
+  }
+
+  /** adamUpdate as one in-place kernel (WebGPU). */
+  protected override fusedUpdate(param: Tensor, grad: Tensor, state: SlotState, step: number): void {
+    adamUpdateKernel.webgpu!(param, grad, state.m!, state.v!, this.current(step));
+  }
+
+  private current(step: number): AdamHyperparameters {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, decoupled: this.decoupled, step };
   }
 }
 

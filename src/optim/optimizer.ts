@@ -7,11 +7,21 @@
 //
 // State is per parameter path, in named slots (Adam: `m`, `v`), created as zeros on the
 // parameter's device at its first update; `step` counts updates (t in bias corrections).
+//
+// Fused updates. On WebGPU an optimizer that has a fused kernel (src/kernels/optim.ts)
+// updates each parameter with ONE dispatch that writes the parameter and its state in
+// place (`fusedUpdate`), instead of the dozen elementwise ops of its composite rule. The
+// CPU always runs the composite rule, the readable reference the kernels are tested
+// against. Writing in place must not change what any other tensor sees, so storage that
+// is shared (a view of a parameter, state handed to another optimizer by loadState, a
+// gradient aliasing its parameter) or handed out by `state()` is first replaced by a
+// private copy: copy-on-write, a rare extra pass.
 
 import type { Device } from '../device/device.js';
 import { noGrad } from '../autodiff/tape.js';
 import { TensorLoopError, shapeString } from '../errors.js';
 import { keep, tidy } from '../memory.js';
+import { mul } from '../ops/elementwise.js';
 import { type Tensor, fromData, zeros } from '../tensor.js';
 
 /** Anything with named parameters: a Module. */
@@ -39,6 +49,8 @@ export abstract class Optimizer {
   /** The state slots this optimizer keeps per parameter (empty for plain SGD). */
   protected abstract readonly slotNames: readonly string[];
   private readonly slots = new Map<string, SlotState>();
+  /** Slot tensors given out by `state()` since the last update: never written in place. */
+  private readonly handedOut = new Set<Tensor>();
 
   constructor(model: ParameterSource, learningRate: number) {
     if (!model || typeof model.namedParameters !== 'function') {
@@ -51,6 +63,10 @@ export abstract class Optimizer {
   /** The update rule of one parameter: new parameter and state from old. Subclasses put
    * all their math here, so a fused kernel can replace it and be tested against it. */
   protected abstract updateParameter(param: Tensor, grad: Tensor, state: SlotState, step: number): { param: Tensor; state: SlotState };
+
+  /** The same update as one fused kernel writing `param` and `state` in place, for
+   * optimizers that have one; `update` calls it on WebGPU with storage it owns alone. */
+  protected fusedUpdate?(param: Tensor, grad: Tensor, state: SlotState, step: number): void;
 
   /** Hyperparameters other than the learning rate, for checkpoints and logs. */
   abstract hyperparameters(): Record<string, number | boolean>;
@@ -78,6 +94,13 @@ export abstract class Optimizer {
         const old = this.slots.get(path);
         const state = tidy(() => {
           const current = old ?? Object.fromEntries(this.slotNames.map((s) => [s, zeros(param.shape, { device: param.device })]));
+          if (this.fusedUpdate && param.device.kind === 'webgpu') {
+            // copy-on-write (see the header): the kernel may only write storage nobody else sees
+            if (param.storage.refCount > 1) param.assign(mul(param, 1));
+            const own = Object.fromEntries(Object.entries(current).map(([slot, t]) => [slot, this.isShared(t) ? mul(t, 1) : t]));
+            this.fusedUpdate(param, grad, own, this.step);
+            return own;
+          }
           const next = this.updateParameter(param, grad, current, this.step);
           param.assign(next.param);
           return next.state;
@@ -87,12 +110,25 @@ export abstract class Optimizer {
         if (this.slotNames.length > 0) this.slots.set(path, state);
       }
     });
+    this.handedOut.clear();
   }
 
-  /** The state to save: step, hyperparameters and the slot tensors (not copies). */
+  /** Whether a state tensor's storage is seen by anything but this optimizer. */
+  private isShared(t: Tensor): boolean {
+    return t.storage.refCount > 1 || this.handedOut.has(t);
+  }
+
+  /** The state to save: step, hyperparameters and the slot tensors (not copies). They hold
+   * this step's values until the next update, which disposes them (on every device: a
+   * fused update writes copies of tensors handed out here, not the tensors). */
   state(): OptimizerState {
     const tensors: [string, Tensor][] = [];
-    for (const [path, slots] of this.slots) for (const [slot, t] of Object.entries(slots)) tensors.push([`${slot}/${path}`, t]);
+    for (const [path, slots] of this.slots) {
+      for (const [slot, t] of Object.entries(slots)) {
+        tensors.push([`${slot}/${path}`, t]);
+        this.handedOut.add(t);
+      }
+    }
     return { type: this.constructor.name, step: this.step, hyperparameters: { learningRate: this.learningRate, ...this.hyperparameters() }, tensors };
   }
 
@@ -141,6 +177,7 @@ export abstract class Optimizer {
   disposeState(): void {
     for (const slots of this.slots.values()) for (const t of Object.values(slots)) t.dispose();
     this.slots.clear();
+    this.handedOut.clear();
   }
 }
 

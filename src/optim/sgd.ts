@@ -2,9 +2,12 @@
 // decay, in PyTorch's formulation (the velocity holds gradients, the learning rate is
 // applied at the end, so a changing learning rate acts at once):
 //   g ← g + λ·p;   b ← μ·b + g;   step = nesterov ? g + μ·b : b;   p ← p − η·step
+// sgdUpdate is the reference (the CPU runs it); WebGPU runs the same rule as one fused
+// in-place kernel per parameter (sgdUpdateKernel in src/kernels/optim.ts).
 
 import { add, mul, sub } from '../ops/elementwise.js';
 import { TensorLoopError } from '../errors.js';
+import { sgdUpdateKernel } from '../kernels/optim.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
 
@@ -55,7 +58,16 @@ export class SGD extends Optimizer {
   }
 
   protected updateParameter(param: Tensor, grad: Tensor, state: SlotState): { param: Tensor; state: SlotState } {
-    const next = sgdUpdate(param, grad, state.velocity, { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay });
+    const next = sgdUpdate(param, grad, state.velocity, this.current());
     return { param: next.param, state: next.velocity ? { velocity: next.velocity } : {} };
+  }
+
+  /** sgdUpdate as one in-place kernel (WebGPU). */
+  protected override fusedUpdate(param: Tensor, grad: Tensor, state: SlotState): void {
+    sgdUpdateKernel.webgpu!(param, grad, state.velocity ?? null, this.current());
+  }
+
+  private current(): SGDHyperparameters {
+    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
   }
 }
