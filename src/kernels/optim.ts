@@ -94,13 +94,18 @@ export const adamUpdateKernel: Kernel<(param: Tensor, grad: Tensor, m: Tensor, v
       wgsl: ADAM_WGSL,
       inputs: [grad.storage],
       outputs: [param.storage, m.storage, v.storage],
+      // 1 − β and η·λ are computed here in float64, as the composite rule's scalar operands
+      // are: 1 − f32(0.999) in f32 is 1.0000467e-3, which moved √v by 2e-5 relative
       uniforms: [
         u32(param.size),
         f32(h.learningRate),
         f32(h.beta1),
         f32(h.beta2),
+        f32(1 - h.beta1),
+        f32(1 - h.beta2),
         f32(h.epsilon),
         f32(h.weightDecay),
+        f32(h.learningRate * h.weightDecay),
         u32(h.decoupled ? 1 : 0),
         f32(c1),
         f32(c2),
@@ -141,8 +146,8 @@ ${ELEMENTWISE_MAIN}
 
 // One invocation updates one parameter element and its two moment elements.
 const ADAM_WGSL = /* wgsl */ `
-struct Uniforms { size: u32, learningRate: f32, beta1: f32, beta2: f32, epsilon: f32, weightDecay: f32,
-  decoupled: u32, correction1: f32, correction2: f32 }
+struct Uniforms { size: u32, learningRate: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32,
+  epsilon: f32, weightDecay: f32, decayRate: f32, decoupled: u32, correction1: f32, correction2: f32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
@@ -152,9 +157,9 @@ ${ELEMENTWISE_MAIN}
   if (index >= u.size) { return; }
   var p = param[index];
   var g = grad[index];
-  if (u.decoupled != 0u) { p -= u.learningRate * u.weightDecay * p; } else { g += u.weightDecay * p; }
-  let m1 = u.beta1 * m[index] + (1.0 - u.beta1) * g;
-  let v1 = u.beta2 * v[index] + (1.0 - u.beta2) * g * g;
+  if (u.decoupled != 0u) { p -= u.decayRate * p; } else { g += u.weightDecay * p; }
+  let m1 = u.beta1 * m[index] + u.oneMinusBeta1 * g;
+  let v1 = u.beta2 * v[index] + u.oneMinusBeta2 * (g * g);
   m[index] = m1;
   v[index] = v1;
   param[index] = p - u.learningRate * (m1 / u.correction1 / (sqrt(v1 / u.correction2) + u.epsilon));
