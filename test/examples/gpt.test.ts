@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Device } from '../../src/index.js';
+import { testDevices } from '../helpers/devices.js';
 import { CharText } from '../../examples/data/char-text.js';
 import { generate, trainGPT } from '../../examples/gpt.js';
 
@@ -36,38 +37,40 @@ test('CharText: windows whose target is the input shifted by one character; the 
   assert.is(data.validation.count, Math.ceil(Math.ceil((TEXT.length - split - 8) / 8) / 4));
 });
 
-test('trainGPT: a tiny run reports perplexity below the vocabulary size, writes TensorBoard files, and samples', async () => {
-  const logdir = mkdtempSync(join(tmpdir(), 'gpt-tb-'));
-  const result = await trainGPT({
-    device,
-    text: TEXT,
-    epochs: 2,
-    steps: 15,
-    batchSize: 8,
-    contextSize: 16,
-    modelSize: 32,
-    layerCount: 1,
-    headCount: 2,
-    learningRate: 1e-2,
-    seed: 1,
-    logdir,
-    progress: false,
+for (const device of await testDevices()) {
+  test(`${device.name}: trainGPT: a tiny run reports perplexity below the vocabulary size, writes TensorBoard files, and samples`, async () => {
+    const logdir = mkdtempSync(join(tmpdir(), 'gpt-tb-'));
+    const result = await trainGPT({
+      device,
+      text: TEXT,
+      epochs: 2,
+      steps: 15,
+      batchSize: 8,
+      contextSize: 16,
+      modelSize: 32,
+      layerCount: 1,
+      headCount: 2,
+      learningRate: 1e-2,
+      seed: 1,
+      logdir,
+      progress: false,
+    });
+    const V = result.data.vocabulary.size;
+    // uniform guessing has perplexity V; a repeated sentence is quickly far better than that
+    assert.ok(result.training.perplexity! > 1 && result.training.perplexity! < V / 2, `training perplexity ${result.training.perplexity} vs ${V}`);
+    assert.ok(result.validation.perplexity! < V / 2, `validation perplexity ${result.validation.perplexity}`);
+    assert.ok(Math.abs(Math.log(result.validation.perplexity!) - result.validation.loss!) < 1e-4, 'perplexity = exp(loss)');
+    for (const phase of ['train', 'validation']) {
+      const folder = join(result.runDirectory, phase);
+      assert.ok(existsSync(folder) && readdirSync(folder).some((f) => f.startsWith('events.out.tfevents.')), `${phase} event file`);
+    }
+    const options = { prompt: 'the quick ', length: 20, contextSize: 16, seed: 5, device };
+    const greedy = await generate(result.model, result.data.vocabulary, { ...options, temperature: 0 });
+    assert.is(greedy.length, 20);
+    assert.is(await generate(result.model, result.data.vocabulary, { ...options, temperature: 0 }), greedy, 'greedy decoding is deterministic');
+    const sampled = await generate(result.model, result.data.vocabulary, { ...options, temperature: 1 });
+    assert.ok([...sampled].every((c) => TEXT.includes(c)));
   });
-  const V = result.data.vocabulary.size;
-  // uniform guessing has perplexity V; a repeated sentence is quickly far better than that
-  assert.ok(result.training.perplexity! > 1 && result.training.perplexity! < V / 2, `training perplexity ${result.training.perplexity} vs ${V}`);
-  assert.ok(result.validation.perplexity! < V / 2, `validation perplexity ${result.validation.perplexity}`);
-  assert.ok(Math.abs(Math.log(result.validation.perplexity!) - result.validation.loss!) < 1e-4, 'perplexity = exp(loss)');
-  for (const phase of ['train', 'validation']) {
-    const folder = join(result.runDirectory, phase);
-    assert.ok(existsSync(folder) && readdirSync(folder).some((f) => f.startsWith('events.out.tfevents.')), `${phase} event file`);
-  }
-  const options = { prompt: 'the quick ', length: 20, contextSize: 16, seed: 5, device };
-  const greedy = await generate(result.model, result.data.vocabulary, { ...options, temperature: 0 });
-  assert.is(greedy.length, 20);
-  assert.is(await generate(result.model, result.data.vocabulary, { ...options, temperature: 0 }), greedy, 'greedy decoding is deterministic');
-  const sampled = await generate(result.model, result.data.vocabulary, { ...options, temperature: 1 });
-  assert.ok([...sampled].every((c) => TEXT.includes(c)));
-});
+}
 
 test.run();

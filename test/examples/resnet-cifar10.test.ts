@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Device } from '../../src/index.js';
+import { testDevices } from '../helpers/devices.js';
 import { CIFAR10_FILES, CIFAR10_URL, missingDataMessage, trainResNet } from '../../examples/resnet-cifar10.js';
 
 /** 6 files of `records` records: label r % 10, then 3 planes of 32×32 seeded bytes. */
@@ -24,30 +24,32 @@ function writeTinyCIFAR(records: number, files = CIFAR10_FILES): string {
   return dir;
 }
 
-test('trainResNet: ResNet-20 on tiny CIFAR-10 files, --limit 8 → 2 training batches, accuracy on 4 test images', async () => {
-  const path = writeTinyCIFAR(4);
-  const counts = { training: 0, validation: 0 };
-  const result = await trainResNet({
-    device: Device.cpu,
-    path,
-    depth: 20,
-    epochs: 1,
-    batchSize: 4,
-    limit: 8,
-    validationLimit: 4,
-    learningRate: 0.01,
-    seed: 1,
-    recordsPerFile: 4,
-    progress: false,
-    callbacks: [(loop, event) => void (event === 'batchEnd' && counts[loop.isTraining ? 'training' : 'validation']++)],
+for (const device of await testDevices()) {
+  test(`${device.name}: trainResNet: ResNet-20 on tiny CIFAR-10 files, --limit 8 → 2 training batches, accuracy on 4 test images`, async () => {
+    const path = writeTinyCIFAR(4);
+    const counts = { training: 0, validation: 0 };
+    const result = await trainResNet({
+      device,
+      path,
+      depth: 20,
+      epochs: 1,
+      batchSize: 4,
+      limit: 8,
+      validationLimit: 4,
+      learningRate: 0.01,
+      seed: 1,
+      recordsPerFile: 4,
+      progress: false,
+      callbacks: [(loop, event) => void (event === 'batchEnd' && counts[loop.isTraining ? 'training' : 'validation']++)],
+    });
+    assert.equal(counts, { training: 2, validation: 1 });
+    assert.ok(Number.isFinite(result.training.loss) && result.training.loss! > 0);
+    // 4 validation images: accuracy is a multiple of 1/4
+    const correct = result.validation.accuracy! * 4;
+    assert.ok(Math.abs(correct - Math.round(correct)) < 1e-6 && correct >= 0 && correct <= 4, `accuracy ${result.validation.accuracy}`);
+    assert.is(result.model.blocks.length, 9); // (20 − 2) / 6 = 3 blocks per stage
   });
-  assert.equal(counts, { training: 2, validation: 1 });
-  assert.ok(Number.isFinite(result.training.loss) && result.training.loss! > 0);
-  // 4 validation images: accuracy is a multiple of 1/4
-  const correct = result.validation.accuracy! * 4;
-  assert.ok(Math.abs(correct - Math.round(correct)) < 1e-6 && correct >= 0 && correct <= 4, `accuracy ${result.validation.accuracy}`);
-  assert.is(result.model.blocks.length, 9); // (20 − 2) / 6 = 3 blocks per stage
-});
+}
 
 test('missingDataMessage: says what to download and where, or nothing when complete', () => {
   const absent = missingDataMessage(join(tmpdir(), 'no-such-cifar'));

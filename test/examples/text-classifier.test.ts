@@ -2,11 +2,9 @@
 // TrainingLoop with MCC and the warm-up/decay schedule) on a tiny run, and its grammar.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Device } from '../../src/index.js';
+import { testDevices } from '../helpers/devices.js';
 import { NOUNS, SEQUENCE_LENGTH, VERBS, VOCABULARY, agreementDataset } from '../../examples/data/agreement.js';
 import { judge, trainTextClassifier } from '../../examples/text-classifier.js';
-
-const device = Device.cpu;
 
 test('agreement data: seeded, balanced, padded ids inside the vocabulary', () => {
   const a = agreementDataset(400, 7);
@@ -42,37 +40,39 @@ test('agreement data: label 1 exactly when the verb has the number of the first 
   assert.ok(attractors > 400 && attractors < 600, `${attractors} of 1000 sentences with an attractor`);
 });
 
-test('trainTextClassifier: 11 steps follow the warm-up/decay schedule and report loss and MCC', async () => {
-  const rates: number[] = [];
-  const peak = 0.004;
-  const result = await trainTextClassifier({
-    device,
-    epochs: 1,
-    batchSize: 16,
-    trainingSize: 176, // 11 batches: 10 warm-up steps, then the decay segment
-    validationSize: 40,
-    learningRate: peak,
-    layerCount: 1,
-    modelSize: 16,
-    seed: 2,
-    progress: false,
-    callbacks: [(loop, event) => void (event === 'updateStart' && rates.push(loop.optimizer.learningRate))],
+for (const device of await testDevices()) {
+  test(`${device.name}: trainTextClassifier: 11 steps follow the warm-up/decay schedule and report loss and MCC`, async () => {
+    const rates: number[] = [];
+    const peak = 0.004;
+    const result = await trainTextClassifier({
+      device,
+      epochs: 1,
+      batchSize: 16,
+      trainingSize: 176, // 11 batches: 10 warm-up steps, then the decay segment
+      validationSize: 40,
+      learningRate: peak,
+      layerCount: 1,
+      modelSize: 16,
+      seed: 2,
+      progress: false,
+      callbacks: [(loop, event) => void (event === 'updateStart' && rates.push(loop.optimizer.learningRate))],
+    });
+    // 0 → peak over steps 0…9, then linear decay to 0 at the last step (10)
+    const expected = [...Array.from({ length: 10 }, (_, i) => (peak * i) / 9), 0];
+    assert.is(rates.length, 11);
+    rates.forEach((r, i) => assert.ok(Math.abs(r - expected[i]!) < 1e-12, `step ${i}: ${r} vs ${expected[i]}`));
+    assert.ok(Number.isFinite(result.training.loss) && result.training.loss! > 0);
+    assert.ok(Number.isFinite(result.validation.loss));
+    assert.ok(result.validation.mcc! >= -1 && result.validation.mcc! <= 1);
+    assert.is(result.batchesPerEpoch, 11);
+    const p = await judge(result.model, ['the dog runs', 'the dogs runs'], device);
+    assert.is(p.length, 2);
+    assert.ok(p.every((x) => x > 0 && x < 1));
+    await judge(result.model, ['the unicorn flies'], device).then(
+      () => assert.unreachable('an unknown word must be an error'),
+      (error: Error) => assert.match(error.message, /not a sentence of the grammar/),
+    );
   });
-  // 0 → peak over steps 0…9, then linear decay to 0 at the last step (10)
-  const expected = [...Array.from({ length: 10 }, (_, i) => (peak * i) / 9), 0];
-  assert.is(rates.length, 11);
-  rates.forEach((r, i) => assert.ok(Math.abs(r - expected[i]!) < 1e-12, `step ${i}: ${r} vs ${expected[i]}`));
-  assert.ok(Number.isFinite(result.training.loss) && result.training.loss! > 0);
-  assert.ok(Number.isFinite(result.validation.loss));
-  assert.ok(result.validation.mcc! >= -1 && result.validation.mcc! <= 1);
-  assert.is(result.batchesPerEpoch, 11);
-  const p = await judge(result.model, ['the dog runs', 'the dogs runs'], device);
-  assert.is(p.length, 2);
-  assert.ok(p.every((x) => x > 0 && x < 1));
-  await judge(result.model, ['the unicorn flies'], device).then(
-    () => assert.unreachable('an unknown word must be an error'),
-    (error: Error) => assert.match(error.message, /not a sentence of the grammar/),
-  );
-});
+}
 
 test.run();
