@@ -1,13 +1,28 @@
 // Elementwise kernels: unary maps, binary maps with NumPy broadcasting, where, cast.
 // Each op is one row of a table holding its CPU formula and its WGSL expression, so
 // both implementations of `exp` are read on the same line.
+//
+// On WebGPU, unary and binary maps over a size divisible by 4 (without broadcasting
+// beyond a scalar operand) run vectorized: each invocation moves VECTORS_PER_INVOCATION
+// vec4s (wgsl.ts says why), applying the op's scalar expression to each component. Other
+// sizes and general broadcasting take one element per invocation.
 
 import { type DType, typedArrayFor } from '../dtype.js';
 import { dims, f32, u32 } from '../device/uniforms.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
 import { type Kernel, broadcastStrides, cpuData, cpuTensor } from './kernel.js';
-import { ELEMENTWISE_MAIN, WGSL_DIMS, elementWorkgroups, gpuDevice, gpuOutput, wgslType } from './wgsl.js';
+import {
+  ELEMENTWISE_MAIN,
+  WGSL_DIMS,
+  elementWorkgroups,
+  gpuDevice,
+  gpuOutput,
+  isVectorizable,
+  vectorizedMain,
+  vectorizedWorkgroups,
+  wgslType,
+} from './wgsl.js';
 
 // erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution near 1),
 // written identically for the CPU and in WGSL, which has no erf builtin.
@@ -84,21 +99,28 @@ fn pow_signed(a: f32, b: f32) -> f32 {
 /** The int32 forms of the unary ops that keep int32 (the others see float32 only). */
 const INT_UNARY_WGSL: Partial<Record<UnaryOp, string>> = { relu: 'max(x, 0)' };
 
-// One invocation computes one element: ys[index] = op(xs[index]).
-function unaryWgsl(op: UnaryOp, dtype: DType): string {
+// Scalar variant: one invocation computes one element, ys[index] = op(xs[index]).
+// Vectorized variant: one invocation computes VECTORS_PER_INVOCATION vec4s of elements, each
+// component through the same scalar `op`.
+function unaryWgsl(op: UnaryOp, dtype: DType, vectorized: boolean): string {
   const type = wgslType(dtype);
   const expr = (dtype === 'int32' && INT_UNARY_WGSL[op]) || UNARY_OPS[op].wgsl;
+  const element = vectorized ? `vec4<${type}>` : type;
   return /* wgsl */ `
 ${expr.includes('erf(') ? WGSL_ERF : ''}
 struct Uniforms { size: u32, alpha: f32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read> xs: array<${type}>;
-@group(0) @binding(2) var<storage, read_write> ys: array<${type}>;
-${ELEMENTWISE_MAIN}
+@group(0) @binding(1) var<storage, read> xs: array<${element}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${element}>;
+fn op(x: ${type}, alpha: f32) -> ${type} { return ${expr}; }
+${
+  vectorized
+    ? vectorizedMain(`let x = xs[index];
+    ys[index] = vec4(op(x.x, u.alpha), op(x.y, u.alpha), op(x.z, u.alpha), op(x.w, u.alpha));`)
+    : `${ELEMENTWISE_MAIN}
   if (index >= u.size) { return; }
-  let x = xs[index];
-  let alpha = u.alpha;
-  ys[index] = ${expr};
+  ys[index] = op(xs[index], u.alpha);
+}`
 }`;
 }
 
@@ -115,13 +137,14 @@ export const unaryKernel: Kernel<(op: UnaryOp, x: Tensor, alpha: number) => Tens
   webgpu(op, x, alpha) {
     const device = gpuDevice(x);
     const y = gpuOutput(device, x.shape, x.dtype);
+    const vectorized = isVectorizable(x.size);
     device.dispatch({
-      key: `unary/${op}/${wgslType(x.dtype)}`,
-      wgsl: () => unaryWgsl(op, x.dtype),
+      key: `unary/${op}/${wgslType(x.dtype)}${vectorized ? '/vec4' : ''}`,
+      wgsl: () => unaryWgsl(op, x.dtype, vectorized),
       inputs: [x.storage],
       outputs: [y.storage],
-      uniforms: [u32(x.size), f32(alpha)],
-      workgroups: elementWorkgroups(x.size),
+      uniforms: [u32(vectorized ? x.size / 4 : x.size), f32(alpha)],
+      workgroups: vectorized ? vectorizedWorkgroups(x.size) : elementWorkgroups(x.size),
     });
     return y;
   },
@@ -131,12 +154,36 @@ export const unaryKernel: Kernel<(op: UnaryOp, x: Tensor, alpha: number) => Tens
  * element, or the general case through broadcast strides. */
 type BinaryLayout = 'same' | 'scalarA' | 'scalarB' | 'broadcast';
 
-// One invocation computes one output element: ys[index] = op(a, b), with a and b read at
-// index's broadcast offsets (the layout variants skip that index math when it is trivial).
-function binaryWgsl(op: BinaryOp, inDtype: DType, outDtype: DType, layout: BinaryLayout): string {
+// Scalar variant: one invocation computes one output element, ys[index] = op(a, b), with
+// a and b read at index's broadcast offsets (the layout variants skip that index math when
+// it is trivial). Vectorized variant ('same', 'scalarA', 'scalarB' over a size divisible by
+// 4): one invocation computes VECTORS_PER_INVOCATION vec4s, a scalar operand splatted.
+function binaryWgsl(op: BinaryOp, inDtype: DType, outDtype: DType, layout: BinaryLayout, vectorized: boolean): string {
   const type = wgslType(inDtype);
+  const outType = wgslType(outDtype);
   let expr: string = BINARY_OPS[op].wgsl;
   if (op === 'pow' && inDtype === 'int32') expr = 'i32(pow_signed(f32(a), f32(b)))';
+  const header = (uniforms: string, aElement: string, bElement: string, outElement: string) => /* wgsl */ `
+${op === 'pow' ? WGSL_POW : ''}
+struct Uniforms { ${uniforms} }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> aData: array<${aElement}>;
+@group(0) @binding(2) var<storage, read> bData: array<${bElement}>;
+@group(0) @binding(3) var<storage, read_write> ys: array<${outElement}>;
+fn op(a: ${type}, b: ${type}) -> ${outType} { return ${expr}; }`;
+  if (vectorized) {
+    const vec = `vec4<${type}>`;
+    const [aRead, bRead] = {
+      same: ['aData[index]', 'bData[index]'],
+      scalarA: [`${vec}(aData[0])`, 'bData[index]'],
+      scalarB: ['aData[index]', `${vec}(bData[0])`],
+      broadcast: ['', ''], // never vectorized
+    }[layout];
+    return /* wgsl */ `${header('size: u32', layout === 'scalarA' ? type : vec, layout === 'scalarB' ? type : vec, `vec4<${outType}>`)}
+${vectorizedMain(`let a = ${aRead};
+    let b = ${bRead};
+    ys[index] = vec4(op(a.x, b.x), op(a.y, b.y), op(a.z, b.z), op(a.w, b.w));`)}`;
+  }
   const read = {
     same: ['aData[index]', 'bData[index]'],
     scalarA: ['aData[0]', 'bData[index]'],
@@ -145,17 +192,10 @@ function binaryWgsl(op: BinaryOp, inDtype: DType, outDtype: DType, layout: Binar
   }[layout];
   return /* wgsl */ `
 ${WGSL_DIMS}
-${op === 'pow' ? WGSL_POW : ''}
-struct Uniforms { size: u32, rank: u32, shape: Dims, aStrides: Dims, bStrides: Dims }
-@group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read> aData: array<${type}>;
-@group(0) @binding(2) var<storage, read> bData: array<${type}>;
-@group(0) @binding(3) var<storage, read_write> ys: array<${wgslType(outDtype)}>;
+${header('size: u32, rank: u32, shape: Dims, aStrides: Dims, bStrides: Dims', type, type, outType)}
 ${ELEMENTWISE_MAIN}
   if (index >= u.size) { return; }
-  let a = ${read[0]};
-  let b = ${read[1]};
-  ys[index] = ${expr};
+  ys[index] = op(${read[0]}, ${read[1]});
 }`;
 }
 
@@ -167,14 +207,17 @@ export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape:
     const size = sizeOf(outShape);
     const layout: BinaryLayout =
       a.size === size && b.size === size ? 'same' : a.size === 1 && b.size === size ? 'scalarA' : b.size === 1 && a.size === size ? 'scalarB' : 'broadcast';
+    const vectorized = layout !== 'broadcast' && isVectorizable(size);
     const y = gpuOutput(device, outShape, outDtype);
     device.dispatch({
-      key: `binary/${op}/${wgslType(a.dtype)}/${layout}`,
-      wgsl: () => binaryWgsl(op, a.dtype, outDtype, layout),
+      key: `binary/${op}/${wgslType(a.dtype)}/${layout}${vectorized ? '/vec4' : ''}`,
+      wgsl: () => binaryWgsl(op, a.dtype, outDtype, layout, vectorized),
       inputs: [a.storage, b.storage],
       outputs: [y.storage],
-      uniforms: [u32(size), u32(outShape.length), dims(outShape), dims(broadcastStrides(a.shape, outShape)), dims(broadcastStrides(b.shape, outShape))],
-      workgroups: elementWorkgroups(size),
+      uniforms: vectorized
+        ? [u32(size / 4)]
+        : [u32(size), u32(outShape.length), dims(outShape), dims(broadcastStrides(a.shape, outShape)), dims(broadcastStrides(b.shape, outShape))],
+      workgroups: vectorized ? vectorizedWorkgroups(size) : elementWorkgroups(size),
     });
     return y;
   },

@@ -38,8 +38,7 @@ import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Storage } from '../device/device.js';
 import { type Uniform, u32 } from '../device/uniforms.js';
 import { Tensor } from '../tensor.js';
-import { ELEMENTWISE_MAIN, elementWorkgroups } from './wgsl.js';
-import type { AdapterInfo } from '../device/webgpu.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups, isSoftwareAdapter } from './wgsl.js';
 
 export type GemmVariant = 'blocked' | 'tiled';
 export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled'];
@@ -98,12 +97,7 @@ export interface GemmSpec {
   bAlongK: boolean;
 }
 
-/** Mesa's lavapipe/llvmpipe, Google's SwiftShader and Microsoft's WARP run compute shaders on
- * CPU threads; Dawn reports them with architecture `software` or names them. */
-export function isSoftwareAdapter(info: AdapterInfo): boolean {
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
-  return info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader|warp|software/.test(text);
-}
+export { isSoftwareAdapter }; // moved to wgsl.ts (reductions tune by it too); kept here for importers
 
 /** The schedule for this device: TENSORLOOP_GEMM if set, else 'blocked' on a software adapter
  * and 'tiled' on a GPU (see the header for the measurements behind the rule). */

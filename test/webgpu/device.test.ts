@@ -81,7 +81,8 @@ if (gpu) {
 
   test('pipelines are cached per variant, not per size', () => {
     const sizes = [1, 3, 17, 33, 127, 1000];
-    ops.add(tensor([1], { device: gpu }), 1).dispose(); // warm: the pipeline exists
+    // warm: both variants' pipelines exist (sizes divisible by 4 run vectorized)
+    for (const warm of [[1], [1, 2, 3, 4]]) ops.add(tensor(warm, { device: gpu }), 1).dispose();
     const before = gpu.poolStats().pipelines;
     for (const n of sizes) {
       const x = tensor(new Float32Array(n), { device: gpu });
