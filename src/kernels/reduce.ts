@@ -8,7 +8,7 @@ import type { Storage } from '../device/device.js';
 import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
-import { gpuDevice, gpuOutput, wgslType } from './wgsl.js';
+import { gpuDevice, gpuOutput, isSoftwareAdapter, isVectorizable, wgslType } from './wgsl.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 
@@ -48,41 +48,63 @@ export const reduceKernel: Kernel<(op: ReduceOp, x: Tensor, outer: number, inner
     return cpuTensor(out, [outer]);
   },
   webgpu(op, x, outer, inner) {
-    const device = gpuDevice(x);
-    const isArg = op === 'argmax' || op === 'argmin';
-    const y = gpuOutput(device, [outer], isArg ? 'int32' : x.dtype);
-    if (outer === 0) return y;
-    // Few long rows: a first pass reduces chunks of REDUCE_CHUNK elements in parallel
-    // workgroups, a second pass reduces each row's partial results.
-    const twoPass = inner > 2 * REDUCE_CHUNK && outer < TWO_PASS_MAX_ROWS;
-    if (!twoPass) {
-      reducePass(device, op, x.dtype, { values: x.storage }, isArg ? [device.empty('float32', outer), y.storage] : [y.storage], outer, inner, inner, 1);
-      return y;
-    }
-    const chunks = Math.ceil(inner / REDUCE_CHUNK);
-    const partial = device.empty(x.dtype, outer * chunks);
-    const partialIndex = isArg ? device.empty('int32', outer * chunks) : null;
-    reducePass(device, op, x.dtype, { values: x.storage }, partialIndex ? [partial, partialIndex] : [partial], outer, inner, REDUCE_CHUNK, chunks);
-    const finalValues = isArg ? device.empty(x.dtype, outer) : y.storage;
-    reducePass(device, op, x.dtype, { values: partial, indices: partialIndex ?? undefined }, isArg ? [finalValues, y.storage] : [y.storage], outer, chunks, chunks, 1);
-    device.release(partial);
-    if (partialIndex) device.release(partialIndex);
-    if (isArg) device.release(finalValues);
-    return y;
+    const software = isSoftwareAdapter(gpuDevice(x).adapterInfo);
+    return reduceOnWebGpu(op, x, outer, inner, FIRST_PASS_WORKGROUPS[software ? 'software' : 'gpu']);
   },
 };
 
+/** The WebGPU reduction with the first pass of a split aiming at `firstPassWorkgroups`
+ * (the kernel passes its adapter's FIRST_PASS_WORKGROUPS; tests pass both). Few long rows:
+ * a first pass reduces chunks of each row in parallel workgroups, a second pass reduces
+ * each row's partial results. */
+export function reduceOnWebGpu(op: ReduceOp, x: Tensor, outer: number, inner: number, firstPassWorkgroups: number): Tensor {
+  const device = gpuDevice(x);
+  const isArg = op === 'argmax' || op === 'argmin';
+  const y = gpuOutput(device, [outer], isArg ? 'int32' : x.dtype);
+  if (outer === 0) return y;
+  const chunk = chunkLength(outer, inner, firstPassWorkgroups);
+  if (chunk === inner) {
+    reducePass(device, op, x.dtype, { values: x.storage }, isArg ? [device.empty('float32', outer), y.storage] : [y.storage], outer, inner, inner, 1);
+    return y;
+  }
+  const chunks = Math.ceil(inner / chunk);
+  const partial = device.empty(x.dtype, outer * chunks);
+  const partialIndex = isArg ? device.empty('int32', outer * chunks) : null;
+  reducePass(device, op, x.dtype, { values: x.storage }, partialIndex ? [partial, partialIndex] : [partial], outer, inner, chunk, chunks);
+  const finalValues = isArg ? device.empty(x.dtype, outer) : y.storage;
+  reducePass(device, op, x.dtype, { values: partial, indices: partialIndex ?? undefined }, isArg ? [finalValues, y.storage] : [y.storage], outer, chunks, chunks, 1);
+  device.release(partial);
+  if (partialIndex) device.release(partialIndex);
+  if (isArg) device.release(finalValues);
+  return y;
+}
+
 // ---------------------------------------------------------------- WebGPU
 
-/** Elements one workgroup of the first pass reduces when a row is split in two passes. */
-const REDUCE_CHUNK = 4096;
+/** Rows this long or shorter are never split in two passes. */
+const MIN_CHUNK = 4096;
 /** Rows at or past this count already give enough workgroups: one pass. */
 const TWO_PASS_MAX_ROWS = 64;
-/** Invocations per workgroup of the tree kernel (a workgroup per output). */
-const REDUCE_WORKGROUP = 256;
+/** How many first-pass workgroups a split aims at. On a software adapter every workgroup
+ * pays for its barrier tree in coroutine switches (~3 µs on lavapipe): a few dozen fat
+ * workgroups keep both CPU threads busy (sum of 4M floats: 1024 workgroups 3 GB/s, 64 or
+ * 16 workgroups 7.5). A GPU wants many more in flight to cover memory latency. */
+export const FIRST_PASS_WORKGROUPS = { software: 32, gpu: 1024 };
+/** Invocations per workgroup (tree: per output; serial: outputs per workgroup). 64 rather
+ * than 256: two fewer barrier levels, and on lavapipe a 256-wide tree cost 4× a 64-wide one
+ * per workgroup; on GPUs 64 is two warps or one wavefront, as tfjs uses below 4096 elements. */
+const REDUCE_WORKGROUP = 64;
 /** Segments this short are reduced by one invocation each (no workgroup tree): barriers
  * cost more than they save here, especially on CPU adapters. */
 const SERIAL_MAX = 64;
+
+/** The length of the chunks a row is cut into for the first of two passes, or `inner`
+ * for one pass. A multiple of 4, so vectorized rows stay vectorized in their chunks. */
+function chunkLength(outer: number, inner: number, firstPassWorkgroups: number): number {
+  if (inner <= 2 * MIN_CHUNK || outer >= TWO_PASS_MAX_ROWS) return inner;
+  const chunks = Math.max(2, Math.min(Math.ceil(inner / MIN_CHUNK), Math.ceil(firstPassWorkgroups / outer)));
+  return Math.ceil(inner / chunks / 4) * 4;
+}
 
 /** One reduction pass: views the input as [rows, inner] and writes rows × chunks outputs,
  * output w reducing elements [c·chunk, min((c+1)·chunk, inner)) of row ⌊w / chunks⌋ (c = w mod chunks). */
@@ -99,10 +121,12 @@ function reducePass(
 ): void {
   const serial = chunk <= SERIAL_MAX;
   const withIndices = input.indices !== undefined;
+  // vec4 reads need every segment to start on a vec4: rows and chunks multiples of 4
+  const vectorized = (op === 'sum' || op === 'max' || op === 'min') && isVectorizable(inner) && chunk % 4 === 0;
   const outputsCount = rows * chunks;
   device.dispatch({
-    key: `reduce/${op}/${wgslType(dtype)}/${serial ? 'serial' : 'tree'}${withIndices ? '/indexed' : ''}`,
-    wgsl: () => reduceWgsl(op, dtype, serial, withIndices),
+    key: `reduce/${op}/${wgslType(dtype)}/${serial ? 'serial' : 'tree'}${withIndices ? '/indexed' : ''}${vectorized ? '/vec4' : ''}`,
+    wgsl: () => reduceWgsl(op, dtype, serial, withIndices, vectorized),
     inputs: withIndices ? [input.values, input.indices!] : [input.values],
     outputs,
     uniforms: [u32(rows), u32(inner), u32(chunk), u32(chunks)],
@@ -110,12 +134,15 @@ function reducePass(
   });
 }
 
-// In the tree variant one workgroup computes one output: its 256 invocations stride over
+// In the tree variant one workgroup computes one output: its 64 invocations stride over
 // the segment (coalesced reads), each folding its elements into one partial, then a
 // halving tree in workgroup memory combines the partials in a fixed order (deterministic,
 // no atomics). In the serial variant one invocation folds one whole (short) segment.
-// Arg ops carry (value, index) pairs and prefer the lower index on ties, as the CPU does.
-function reduceWgsl(op: ReduceOp, dtype: DType, serial: boolean, withIndices: boolean): string {
+// Vectorized (sum, max, min over segments starting on a vec4): the input is read as vec4s;
+// sum keeps four running sums (a vec4) added at the end, max and min fold the four
+// components in order. Arg ops carry (value, index) pairs and prefer the lower index on
+// ties, as the CPU does.
+function reduceWgsl(op: ReduceOp, dtype: DType, serial: boolean, withIndices: boolean, vectorized: boolean): string {
   const T = wgslType(dtype);
   const isArg = op === 'argmax' || op === 'argmin';
   // ±Infinity from a runtime value (u.rows · 0): WGSL rejects infinite constants
@@ -137,10 +164,26 @@ function reduceWgsl(op: ReduceOp, dtype: DType, serial: boolean, withIndices: bo
     : `@group(0) @binding(${withIndices ? 3 : 2}) var<storage, read_write> ys: array<${T}>;`;
   const write = isArg ? 'ys[w] = best; yi[w] = at;' : 'ys[w] = best;';
   const readIndex = withIndices ? 'xi[row * u.inner + e]' : 'i32(e)';
+  // the loop over the segment [start, end) from `first` in steps of `step` (in elements, or
+  // in vec4s when vectorized), folding into `best` (and `at`)
+  const loop = (first: string, step: string): string =>
+    vectorized
+      ? /* wgsl */ `${op === 'sum' ? `var acc = vec4<${T}>(0);` : ''}
+  let base = row * (u.inner / 4u);
+  for (var e = start / 4u + ${first}; e < end / 4u; e += ${step}) {
+    let q = xs4[base + e];
+    ${op === 'sum' ? 'acc += q;' : `for (var c = 0u; c < 4u; c++) { let v = q[c]; if (${better}) { best = v; } }`}
+  }
+  ${op === 'sum' ? 'best = (acc.x + acc.y) + (acc.z + acc.w);' : ''}`
+      : /* wgsl */ `for (var e = start + ${first}; e < end; e += ${step}) {
+    let v = xs[row * u.inner + e];
+    let i = ${readIndex};
+    ${fold}
+  }`;
   const header = /* wgsl */ `
 struct Uniforms { rows: u32, inner: u32, chunk: u32, chunks: u32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read> xs: array<${T}>;
+${vectorized ? `@group(0) @binding(1) var<storage, read> xs4: array<vec4<${T}>>;` : `@group(0) @binding(1) var<storage, read> xs: array<${T}>;`}
 ${withIndices ? '@group(0) @binding(2) var<storage, read> xi: array<i32>;' : ''}
 ${outputs}
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }`;
@@ -155,11 +198,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let end = min(start + u.chunk, u.inner);
   var best = ${init};
   var at = 2147483647;
-  for (var e = start; e < end; e++) {
-    let v = xs[row * u.inner + e];
-    let i = ${readIndex};
-    ${fold}
-  }
+  ${loop('0u', '1u')}
   ${write}
 }`;
   }
@@ -172,7 +211,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
 var<workgroup> partial: array<${T}, ${REDUCE_WORKGROUP}>;
 var<workgroup> partialAt: array<i32, ${REDUCE_WORKGROUP}>;
 @compute @workgroup_size(${REDUCE_WORKGROUP})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+fn main(@builtin(local_invocation_id) local: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let lid = local.x;
   let w = wid.x + wid.y * groups.x; // uniform across the workgroup: safe before barriers
   if (w >= u.rows * u.chunks) { return; }
   let row = w / u.chunks;
@@ -180,11 +220,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   let end = min(start + u.chunk, u.inner);
   var best = ${init};
   var at = 2147483647;
-  for (var e = start + lid; e < end; e += ${REDUCE_WORKGROUP}u) {
-    let v = xs[row * u.inner + e];
-    let i = ${readIndex};
-    ${fold}
-  }
+  ${loop('lid', `${REDUCE_WORKGROUP}u`)}
   partial[lid] = best;
   partialAt[lid] = at;
   workgroupBarrier();
