@@ -14,7 +14,10 @@
 //     so a cancelled batch never shows (or gets counted with) the previous batch's values;
 //   - tensors made by callbacks at the other events are freed after the event unless
 //     `keep()`-ed;
-//   - metrics are measured by a recorder that reads the device back at most once per batch.
+//   - metrics are measured by a recorder that reads the device back at most once per batch;
+//   - the event loop turns before every batch (a macrotask, not just a microtask): Dawn
+//     finishes and frees GPU work only then, and a WebGPU process that records ~64k
+//     dispatches without a turn crashes inside Dawn (when no callback reads anything back).
 
 import { valueWithGradient } from '../autodiff/gradients.js';
 import { noGrad } from '../autodiff/tape.js';
@@ -177,6 +180,7 @@ export class TrainingLoop implements TrainingLoopState {
       const iterator = batches[Symbol.iterator]();
       // the count, not one more next(), ends the loop: the last batch's scope stays open
       for (let index = 0; index < this.batchCount; index++) {
+        await eventLoopTurn();
         if (!(await this.batch(model, iterator, index, training, step))) break;
       }
     } catch (error) {
@@ -287,4 +291,9 @@ const defaultDifferentiableStep: DifferentiableStep = (model, loop) => {
 
 function isTensorLike(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && (x as { isTensor?: boolean }).isTensor === true;
+}
+
+/** Resolves after the event loop has turned once (pending I/O and Dawn's callbacks ran). */
+function eventLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

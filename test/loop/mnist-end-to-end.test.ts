@@ -39,7 +39,9 @@ for (const [name, makeDevice] of DEVICES) {
     let accuracy = 0;
     await loop.fit(model, { epochs: 1, device, callbacks: [(l, e) => void (e === 'validationEnd' && (accuracy = l.lastStatsLog![1]!.value))] });
     assert.ok(accuracy >= 0.9, `validation accuracy ${accuracy}`);
-    assert.is(memory().devices[device.name]!.tensors, before + optimizer.state().tensors.length, 'fit left nothing behind but the optimizer state');
+    // ≤, not =: the loop lets the event loop turn, so the GC may free other suites' dropped tensors meanwhile
+    const after = memory().devices[device.name]!.tensors;
+    assert.ok(after <= before + optimizer.state().tensors.length, `fit left ${after - before} tensors behind, the optimizer state is ${optimizer.state().tensors.length}`);
     // freed now, so that the GC does not free them during the next device's run
     model.dispose();
     optimizer.disposeState();

@@ -19,6 +19,8 @@ import {
   Conv2D,
   Dense,
   Flatten,
+  GPT,
+  AdamW,
   ImageSamples,
   MaxPool2D,
   type Optimizer,
@@ -121,6 +123,30 @@ if (gpu) {
     assert.ok(last.loss < first!.loss && last.accuracy >= 0.9, `validation loss ${first!.loss} → ${last.loss}, accuracy ${last.accuracy}`);
     model.dispose();
     optimizer.disposeState();
+  });
+
+  test('webgpu: a TrainingLoop epoch of 300 tiny-GPT batches (~77k dispatches) with no readback until its end completes', async () => {
+    // Regression: with metrics reported at the end of the epoch and no progress display,
+    // nothing inside the epoch awaited a macrotask, and Dawn crashed (SIGSEGV) after ~64k
+    // dispatches recorded without a turn of the event loop. The loop now turns it per batch.
+    const model = new GPT({ vocabularySize: 11, contextSize: 8, modelSize: 8, headCount: 2, layerCount: 1, seed: 11, device: gpu });
+    const optimizer = new AdamW(model, { learningRate: 0.01 });
+    const tokens = Array.from({ length: 18 }, (_, i) => (i * 3) % 11);
+    const batch = {
+      data: tensor([...tokens.slice(0, 8), ...tokens.slice(9, 17)], { shape: [2, 8], dtype: 'int32', device: gpu }),
+      label: tensor([...tokens.slice(1, 9), ...tokens.slice(10, 18)], { shape: [2, 8], dtype: 'int32', device: gpu }),
+    };
+    const loop = new TrainingLoop({ training: [Array.from({ length: 300 }, () => batch)], validation: [batch], optimizer, lossFunction: softmaxCrossEntropy, progress: false });
+    loop.statisticsRecorder!.setReportTrigger('endOfEpoch');
+    const dispatches = gpu.counters.dispatches;
+    let loss = NaN;
+    await loop.fit(model, { epochs: 1, device: gpu, callbacks: [(l, e) => void (e === 'validationEnd' && (loss = l.lastStatsLog![0]!.value))] });
+    assert.ok(gpu.counters.dispatches - dispatches > 70_000, `${gpu.counters.dispatches - dispatches} dispatches`);
+    assert.ok(loss < 0.1, `validation loss ${loss} on the memorized windows`);
+    model.dispose();
+    optimizer.disposeState();
+    batch.data.dispose();
+    batch.label.dispose();
   });
 
   test('webgpu: a checkpoint of a trained model and its Adam state loads back bit-exact, on WebGPU and on the CPU', async () => {
