@@ -114,6 +114,23 @@ if (gpu) {
     );
   });
 
+  test('too many dispatches without an event-loop turn is a clear error, not a Dawn crash', async () => {
+    await new Promise(setImmediate); // start from a fresh turn
+    const x = tensor([1, 2, 3], { device: gpu });
+    let thrown: unknown;
+    try {
+      for (let i = 0; i < 50_000; i++) ops.neg(x).dispose();
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(thrown instanceof TensorLoopError && /without Node's event loop turning/.test(thrown.message), String(thrown));
+    await new Promise(setImmediate); // one turn resets the count
+    const y = ops.neg(x);
+    assert.equal(Array.from(await y.data()), [-1, -2, -3]);
+    x.dispose();
+    y.dispose();
+  });
+
   test('no validation error escapes a run of ops (error scope)', async () => {
     gpu.device.pushErrorScope('validation');
     const x = tensor([[1, 2, 3], [4, 5, 6]], { device: gpu });
