@@ -33,21 +33,28 @@ export interface Conv2DInfo {
 // product with the filter viewed as [kH·kW·inC, outC]. Chunks bound the scratch memory.
 const ROWS_PER_CHUNK = 128; // a multiple of 4 (the GEMM's row blocking); scratch = 128·K floats
 
-/** Calls visit(patchColumn, inputIndex) for each in-bounds (kh, kw) of output pixel `row`;
- * both indices point at channel 0 (inC contiguous values follow). */
-function forEachTap(g: Conv2DInfo, row: number, visit: (patchColumn: number, inputIndex: number) => void): void {
-  const ow = row % g.outW;
-  const oh = Math.floor(row / g.outW) % g.outH;
-  const n = Math.floor(row / (g.outW * g.outH));
+/** Calls visit(tap, inputIndex) for each in-bounds tap of the window of output pixel
+ * (n, oh, ow): tap = kh·kW + kw, and inputIndex points at channel 0 of the input pixel the
+ * tap reads (inC contiguous values follow). Shared with pooling (pool.ts). */
+export function forEachWindowTap(g: Conv2DInfo, n: number, oh: number, ow: number, visit: (tap: number, inputIndex: number) => void): void {
   for (let kh = 0; kh < g.kH; kh++) {
     const ih = oh * g.strideH - g.padTop + kh * g.dilationH;
     if (ih < 0 || ih >= g.inH) continue;
     for (let kw = 0; kw < g.kW; kw++) {
       const iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
       if (iw < 0 || iw >= g.inW) continue;
-      visit((kh * g.kW + kw) * g.inC, ((n * g.inH + ih) * g.inW + iw) * g.inC);
+      visit(kh * g.kW + kw, ((n * g.inH + ih) * g.inW + iw) * g.inC);
     }
   }
+}
+
+/** forEachWindowTap for output pixel number `row` (rows run over n, oh, ow), giving the
+ * tap's column in a patch row, (kh·kW + kw)·inC. */
+function forEachTap(g: Conv2DInfo, row: number, visit: (patchColumn: number, inputIndex: number) => void): void {
+  const ow = row % g.outW;
+  const oh = Math.floor(row / g.outW) % g.outH;
+  const n = Math.floor(row / (g.outW * g.outH));
+  forEachWindowTap(g, n, oh, ow, (tap, input) => visit(tap * g.inC, input));
 }
 
 /** Fills `patches` [rows, K] with the input patches of output pixels r0 … r0+rows-1. */

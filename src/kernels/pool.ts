@@ -3,24 +3,16 @@
 
 import { i32, u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
-import type { Conv2DInfo } from './conv.js';
+import { type Conv2DInfo, forEachWindowTap } from './conv.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput } from './wgsl.js';
 
 export type PoolOp = 'max' | 'avg';
 
 /** Calls visit(inputIndex) for each in-bounds element of the window of output (n, oh, ow)
- * at channel 0; the caller adds the channel. */
+ * at channel 0; the caller adds the channel. (Padding positions are skipped, not read.) */
 function forEachInWindow(g: Conv2DInfo, n: number, oh: number, ow: number, visit: (xBase: number) => void): void {
-  for (let kh = 0; kh < g.kH; kh++) {
-    const ih = oh * g.strideH - g.padTop + kh * g.dilationH;
-    if (ih < 0 || ih >= g.inH) continue;
-    for (let kw = 0; kw < g.kW; kw++) {
-      const iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
-      if (iw < 0 || iw >= g.inW) continue;
-      visit(((n * g.inH + ih) * g.inW + iw) * g.inC);
-    }
-  }
+  forEachWindowTap(g, n, oh, ow, (_tap, input) => visit(input));
 }
 
 /** y[n, oh, ow, c] = max (or mean) of x over the window's in-bounds elements (padding is
