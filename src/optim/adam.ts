@@ -8,7 +8,7 @@
 // in-place kernel per parameter (adamUpdateKernel in src/kernels/optim.ts).
 
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
-import { adamUpdateKernel } from '../kernels/optim.js';
+import { type AdamUpdateHyperparameters, adamUpdateKernel } from '../kernels/optim.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
 
@@ -20,17 +20,8 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-export interface AdamHyperparameters {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  weightDecay: number;
-  /** true: AdamW's decoupled decay; false: L2 added to the gradient. */
-  decoupled: boolean;
-  /** t, counting from 1. */
-  step: number;
-}
+/** The hyperparameters of one Adam/AdamW step (one type for the reference rule and the fused kernel). */
+export type AdamHyperparameters = AdamUpdateHyperparameters;
 
 /** The Adam/AdamW update of one parameter: new parameter and moments from old. */
 export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamHyperparameters): { param: Tensor; m: Tensor; v: Tensor } {

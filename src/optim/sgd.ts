@@ -7,7 +7,7 @@
 
 import { add, mul, sub } from '../ops/elementwise.js';
 import { TensorLoopError } from '../errors.js';
-import { sgdUpdateKernel } from '../kernels/optim.js';
+import { type SGDUpdateHyperparameters, sgdUpdateKernel } from '../kernels/optim.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
 
@@ -20,12 +20,8 @@ export interface SGDOptions {
   weightDecay?: number;
 }
 
-export interface SGDHyperparameters {
-  learningRate: number;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-}
+/** The hyperparameters of one SGD step (one type for the reference rule and the fused kernel). */
+export type SGDHyperparameters = SGDUpdateHyperparameters;
 
 /** The SGD update of one parameter: new parameter and momentum buffer (or none). */
 export function sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor | undefined, h: SGDHyperparameters): { param: Tensor; velocity?: Tensor } {
