@@ -3,7 +3,6 @@
 export type DType = 'float32' | 'int32';
 export type TypedArray = Float32Array | Int32Array;
 
-export const BYTES_PER_ELEMENT = 4;
 
 export function typedArrayFor(dtype: DType, size: number): TypedArray {
   return dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);

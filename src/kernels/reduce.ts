@@ -187,17 +187,19 @@ ${vectorized ? `@group(0) @binding(1) var<storage, read> xs4: array<vec4<${T}>>;
 ${withIndices ? '@group(0) @binding(2) var<storage, read> xi: array<i32>;' : ''}
 ${outputs}
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }`;
+  // workgroup (or invocation) w reduces chunk w % chunks of row w / chunks: [start, end)
+  const segment = /* wgsl */ `if (w >= u.rows * u.chunks) { return; }
+  let row = w / u.chunks;
+  let start = (w % u.chunks) * u.chunk;
+  let end = min(start + u.chunk, u.inner);
+  var best = ${init};
+  var at = 2147483647;`;
   if (serial) {
     return /* wgsl */ `${header}
 @compute @workgroup_size(${REDUCE_WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let w = gid.x + gid.y * groups.x * ${REDUCE_WORKGROUP}u;
-  if (w >= u.rows * u.chunks) { return; }
-  let row = w / u.chunks;
-  let start = (w % u.chunks) * u.chunk;
-  let end = min(start + u.chunk, u.inner);
-  var best = ${init};
-  var at = 2147483647;
+  ${segment}
   ${loop('0u', '1u')}
   ${write}
 }`;
@@ -214,12 +216,7 @@ var<workgroup> partialAt: array<i32, ${REDUCE_WORKGROUP}>;
 fn main(@builtin(local_invocation_id) local: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let lid = local.x;
   let w = wid.x + wid.y * groups.x; // uniform across the workgroup: safe before barriers
-  if (w >= u.rows * u.chunks) { return; }
-  let row = w / u.chunks;
-  let start = (w % u.chunks) * u.chunk;
-  let end = min(start + u.chunk, u.inner);
-  var best = ${init};
-  var at = 2147483647;
+  ${segment}
   ${loop('lid', `${REDUCE_WORKGROUP}u`)}
   partial[lid] = best;
   partialAt[lid] = at;

@@ -4,7 +4,7 @@
 import { record } from '../autodiff/tape.js';
 import type { DType } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
-import { BINARY_OPS, type BinaryOp, COMPARISON_OPS, type UnaryOp, binaryKernel, castKernel, unaryKernel, whereKernel } from '../kernels/elementwise.js';
+import { type BinaryOp, COMPARISON_OPS, type UnaryOp, binaryKernel, castKernel, unaryKernel, whereKernel } from '../kernels/elementwise.js';
 import { kernelFor } from '../kernels/kernel.js';
 import { type Shape, type Tensor, scalar } from '../tensor.js';
 import { sumToShape } from './reduce.js';
@@ -141,7 +141,6 @@ export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => binary('gr
 export const less = (a: TensorLike, b: TensorLike): Tensor => binary('less', a, b);
 export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => binary('lessEqual', a, b);
 
-export const BINARY_OP_NAMES = Object.keys(BINARY_OPS) as BinaryOp[];
 
 // ---------------------------------------------------------------- where, cast, clip
 

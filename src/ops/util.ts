@@ -4,7 +4,6 @@
 
 import { TensorLoopError, shapeString } from '../errors.js';
 import { type Shape, Tensor, scalar } from '../tensor.js';
-import type { DType } from '../dtype.js';
 import { isRecording } from '../autodiff/tape.js';
 import { tidy } from '../memory.js';
 
@@ -29,11 +28,11 @@ export function assertFloat(op: string, x: Tensor, name = 'x'): void {
 }
 
 /** Turns numbers into scalars shaped like nothing, on the device and dtype of the first tensor. */
-export function toTensors(op: string, values: readonly TensorLike[], preferredDtype?: DType): Tensor[] {
+export function toTensors(op: string, values: readonly TensorLike[]): Tensor[] {
   const template = values.find((v): v is Tensor => v instanceof Tensor);
   if (!template) throw new TensorLoopError(`${op}: at least one argument must be a Tensor`);
   values.forEach((v, i) => typeof v !== 'number' && assertTensor(op, v, `argument ${i}`));
-  const dtype = preferredDtype ?? template.dtype;
+  const dtype = template.dtype;
   return values.map((v) => (typeof v === 'number' ? scalar(v, { device: template.device, dtype: Number.isInteger(v) ? dtype : 'float32' }) : v));
 }
 
