@@ -32,6 +32,7 @@ import type { TrainingLoopEvent } from './events.js';
 import type { MetricName } from './metrics.js';
 import type { LoopModel, LoopOptimizer, TrainingLoopCallback, TrainingLoopState } from './state.js';
 import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
+import { checkOptions } from '../options.js';
 
 /** `(output, target) => scalar mean loss`, e.g. softmaxCrossEntropy. */
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
@@ -94,6 +95,7 @@ export class TrainingLoop implements TrainingLoopState {
   private running = false;
 
   constructor(options: TrainingLoopOptions) {
+    checkOptions('TrainingLoop', options, ['training', 'validation', 'optimizer', 'lossFunction', 'metrics', 'callbacks', 'includeDefaultCallbacks', 'progress']);
     const { training, validation, optimizer, lossFunction, metrics = [], callbacks = [], includeDefaultCallbacks = true, progress = true } = options;
     if (!training || typeof (training as Iterable<unknown>)[Symbol.iterator] !== 'function') {
       throw new TensorLoopError('TrainingLoop: `training` must be an iterable of epochs (e.g. dataset.training)');
@@ -122,6 +124,7 @@ export class TrainingLoop implements TrainingLoopState {
 
   /** Trains `model` for `epochs` epochs, validating after each. */
   async fit(model: LoopModel, options: FitOptions): Promise<void> {
+    checkOptions('TrainingLoop.fit', options, ['epochs', 'device', 'callbacks', 'differentiableStep']);
     const { epochs, device, callbacks = [], differentiableStep = defaultDifferentiableStep } = options;
     if (!Number.isInteger(epochs) || epochs < 0) throw new TensorLoopError(`TrainingLoop.fit: epochs must be a non-negative integer, got ${epochs}`);
     if (!model || typeof model.forward !== 'function') throw new TensorLoopError('TrainingLoop.fit: model must have a forward(x) method');

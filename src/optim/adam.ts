@@ -11,6 +11,7 @@ import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
 import { type AdamUpdateHyperparameters, adamUpdateKernel } from '../kernels/optim.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
+import { checkOptions } from '../options.js';
 
 export interface AdamOptions {
   learningRate?: number;
@@ -47,7 +48,9 @@ export class Adam extends Optimizer {
   protected readonly slotNames: readonly string[] = ['m', 'v'];
   protected readonly decoupled: boolean = false;
 
-  constructor(model: ParameterSource, { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0 }: AdamOptions = {}) {
+  constructor(model: ParameterSource, options: AdamOptions = {}) {
+    checkOptions(new.target.name, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
+    const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0 } = options;
     super(model, learningRate);
     const name = new.target.name;
     checkHyperparameter(name, 'beta1', beta1, 0, 1);
@@ -83,7 +86,8 @@ export class Adam extends Optimizer {
 export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
 
-  constructor(model: ParameterSource, { weightDecay = 0.01, ...rest }: AdamOptions = {}) {
-    super(model, { weightDecay, ...rest });
+  constructor(model: ParameterSource, options: AdamOptions = {}) {
+    checkOptions('AdamW', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
+    super(model, { ...options, weightDecay: options.weightDecay ?? 0.01 });
   }
 }

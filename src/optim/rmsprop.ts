@@ -5,6 +5,7 @@
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
+import { checkOptions } from '../options.js';
 
 export interface RMSPropOptions {
   learningRate?: number;
@@ -31,7 +32,9 @@ export class RMSProp extends Optimizer {
   epsilon: number;
   protected readonly slotNames: readonly string[] = ['meanSquare'];
 
-  constructor(model: ParameterSource, { learningRate = 1e-3, rho = 0.9, epsilon = 1e-8 }: RMSPropOptions = {}) {
+  constructor(model: ParameterSource, options: RMSPropOptions = {}) {
+    checkOptions('RMSProp', options, ['learningRate', 'rho', 'epsilon']);
+    const { learningRate = 1e-3, rho = 0.9, epsilon = 1e-8 } = options;
     super(model, learningRate);
     checkHyperparameter('RMSProp', 'rho', rho, 0, 1);
     checkHyperparameter('RMSProp', 'epsilon', epsilon, 0, Infinity);

@@ -10,6 +10,7 @@ import { TensorLoopError } from '../errors.js';
 import { type SGDUpdateHyperparameters, sgdUpdateKernel } from '../kernels/optim.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
+import { checkOptions } from '../options.js';
 
 export interface SGDOptions {
   learningRate?: number;
@@ -38,7 +39,9 @@ export class SGD extends Optimizer {
   weightDecay: number;
   protected readonly slotNames: readonly string[];
 
-  constructor(model: ParameterSource, { learningRate = 0.01, momentum = 0, nesterov = false, weightDecay = 0 }: SGDOptions = {}) {
+  constructor(model: ParameterSource, options: SGDOptions = {}) {
+    checkOptions('SGD', options, ['learningRate', 'momentum', 'nesterov', 'weightDecay']);
+    const { learningRate = 0.01, momentum = 0, nesterov = false, weightDecay = 0 } = options;
     super(model, learningRate);
     checkHyperparameter('SGD', 'momentum', momentum, 0, Infinity);
     checkHyperparameter('SGD', 'weightDecay', weightDecay, 0, Infinity);

@@ -10,6 +10,7 @@ import { dirname, extname } from 'node:path';
 import { TensorLoopError } from '../../errors.js';
 import type { TrainingLoopEvent } from '../events.js';
 import type { TrainingLoopState } from '../state.js';
+import { checkOptions } from '../../options.js';
 
 export interface CSVLoggerOptions {
   /** Default `run/log.csv`; must end in `.csv`. */
@@ -34,7 +35,8 @@ export class CSVLogger {
   private columns: string[] | undefined;
   private lastLog: unknown;
 
-  constructor({ path = 'run/log.csv' }: CSVLoggerOptions = {}) {
+  constructor(options: CSVLoggerOptions = {}) {
+    const { path = 'run/log.csv' } = checkOptions('CSVLogger', options, ['path']);
     if (extname(path) !== '.csv') throw new TensorLoopError(`CSVLogger: path must end in .csv, got '${path}'`);
     this.path = path;
     mkdirSync(dirname(path), { recursive: true });

@@ -13,6 +13,7 @@
 // whose segments are all counted, the last rate holds (S4TF trapped).
 
 import { TensorLoopError } from '../../errors.js';
+import { checkOptions } from '../../options.js';
 
 /** A curve on progress p ∈ [0, 1]: a segment's rate is
  *   start + (end − start)·(f(p) − f(0))/(f(1) − f(0)).
@@ -46,7 +47,8 @@ export class ScheduleSegment {
   readonly endRate: number;
   readonly stepCount: number | undefined;
 
-  constructor({ shape, startRate, endRate, stepCount }: ScheduleSegmentOptions) {
+  constructor(options: ScheduleSegmentOptions) {
+    const { shape, startRate, endRate, stepCount } = checkOptions('ScheduleSegment', options, ['shape', 'startRate', 'endRate', 'stepCount']);
     this.shape = typeof shape === 'function' ? shapeFrom(shape) : shape;
     if (!this.shape || typeof this.shape.rate !== 'function') throw new TensorLoopError('ScheduleSegment: shape must be linear, constant, cosine, exponential or a function of progress');
     for (const [name, value] of [['startRate', startRate], ['endRate', endRate]] as const) {

@@ -10,6 +10,7 @@ import { TensorLoopError } from '../../errors.js';
 import type { TrainingLoopEvent } from '../events.js';
 import type { TrainingLoopState } from '../state.js';
 import type { LearningRateSchedule } from './learning-rate-schedule.js';
+import { checkOptions } from '../../options.js';
 
 export interface LearningRateSchedulerOptions {
   schedule: (totalStepCount: number) => LearningRateSchedule;
@@ -17,7 +18,8 @@ export interface LearningRateSchedulerOptions {
   biasCorrectionBeta?: readonly [number, number];
 }
 
-export function learningRateScheduler({ schedule, biasCorrectionBeta }: LearningRateSchedulerOptions) {
+export function learningRateScheduler(options: LearningRateSchedulerOptions) {
+  const { schedule, biasCorrectionBeta } = checkOptions('learningRateScheduler', options, ['schedule', 'biasCorrectionBeta']);
   if (typeof schedule !== 'function') throw new TensorLoopError('learningRateScheduler: schedule must be makeSchedule([...segments])');
   let built: LearningRateSchedule | undefined;
   return (loop: TrainingLoopState, event: TrainingLoopEvent): void => {

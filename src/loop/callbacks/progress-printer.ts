@@ -10,6 +10,7 @@
 
 import type { TrainingLoopEvent } from '../events.js';
 import type { TrainingLoopState } from '../state.js';
+import { checkOptions } from '../../options.js';
 
 export interface ProgressOutput {
   write(text: string): unknown;
@@ -56,7 +57,9 @@ export class ProgressPrinter {
   private lastDraw = -Infinity;
   private line = '';
 
-  constructor({ barLength = 30, output = process.stdout, interactive, refreshSeconds = 0.1, now = () => performance.now() / 1000 }: ProgressPrinterOptions = {}) {
+  constructor(options: ProgressPrinterOptions = {}) {
+    checkOptions('ProgressPrinter', options, ['barLength', 'output', 'interactive', 'refreshSeconds', 'now']);
+    const { barLength = 30, output = process.stdout, interactive, refreshSeconds = 0.1, now = () => performance.now() / 1000 } = options;
     this.barLength = barLength;
     this.output = output;
     this.interactive = interactive ?? output.isTTY === true;

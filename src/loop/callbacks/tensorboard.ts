@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EventFileWriter } from '../../io/event-file-writer.js';
 import type { TrainingLoopEvent } from '../events.js';
 import type { TrainingLoopState } from '../state.js';
+import { checkOptions } from '../../options.js';
 
 export interface TensorBoardLoggerOptions {
   /** The root of all runs (default `run/tensorboard/stats`). */
@@ -21,7 +22,8 @@ export interface TensorBoardLoggerOptions {
   runName?: string;
 }
 
-export function tensorBoardStatisticsLogger({ logdir = 'run/tensorboard/stats', runName = String(Date.now() / 1000) }: TensorBoardLoggerOptions = {}) {
+export function tensorBoardStatisticsLogger(options: TensorBoardLoggerOptions = {}) {
+  const { logdir = 'run/tensorboard/stats', runName = String(Date.now() / 1000) } = checkOptions('tensorBoardStatisticsLogger', options, ['logdir', 'runName']);
   const writers = new Map<'train' | 'validation', EventFileWriter>();
   const writer = (phase: 'train' | 'validation'): EventFileWriter => {
     let w = writers.get(phase);
