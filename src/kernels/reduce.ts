@@ -64,7 +64,9 @@ export function reduceOnWebGpu(op: ReduceOp, x: Tensor, outer: number, inner: nu
   if (outer === 0) return y;
   const chunk = chunkLength(outer, inner, firstPassWorkgroups);
   if (chunk === inner) {
-    reducePass(device, op, x.dtype, { values: x.storage }, isArg ? [device.empty('float32', outer), y.storage] : [y.storage], outer, inner, inner, 1);
+    const values = isArg ? device.empty(x.dtype, outer) : null; // arg ops also write the extreme values
+    reducePass(device, op, x.dtype, { values: x.storage }, values ? [values, y.storage] : [y.storage], outer, inner, inner, 1);
+    if (values) device.release(values);
     return y;
   }
   const chunks = Math.ceil(inner / chunk);
