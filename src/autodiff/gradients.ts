@@ -18,7 +18,7 @@ export interface Differentiable {
 /** Parameter gradients keyed by the parameter's dotted path. */
 export type Gradients = Map<string, Tensor>;
 
-function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string): [Tensor, Tensor[]] {
+function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string, keepValue = true): [Tensor, Tensor[]] {
   const tape = new Tape();
   inputs.forEach((x) => {
     if (x.dtype !== 'float32') throw new TensorLoopError(`${op}: cannot differentiate with respect to an ${x.dtype} tensor`);
@@ -38,7 +38,8 @@ function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string): 
     }
     const grads = backward(tape, value, ones(value.shape, { device: value.device }));
     const result: [Tensor, Tensor[]] = [value, inputs.map((x) => grads.get(x) ?? zeros(x.shape, { device: x.device }))];
-    endScope(result);
+    // without the value in what the scope returns, the scope frees it (when f made it)
+    endScope(keepValue ? result : result[1]);
     return result;
   } catch (error) {
     endScope();
@@ -48,7 +49,7 @@ function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string): 
 
 /** `grad(f)(...xs)`: the gradient of scalar f with respect to each argument. */
 export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor[] {
-  return (...xs) => takeGradients(xs, () => f(...xs), 'grad')[1];
+  return (...xs) => takeGradients(xs, () => f(...xs), 'grad', false)[1];
 }
 
 /** `valueAndGrad(f)(...xs)`: [f(...xs), gradient for each argument]. */

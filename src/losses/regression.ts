@@ -5,7 +5,7 @@
 import { TensorLoopError, shapeString } from '../errors.js';
 import { abs, square, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
-import { assertTensor, sameShape } from '../ops/util.js';
+import { assertTensor, composite, sameShape } from '../ops/util.js';
 import type { Tensor } from '../tensor.js';
 
 export function checkSameShape(op: string, predictions: Tensor, labels: Tensor): void {
@@ -19,11 +19,11 @@ export function checkSameShape(op: string, predictions: Tensor, labels: Tensor):
 /** mean((p − y)²) */
 export function meanSquaredError(predictions: Tensor, labels: Tensor): Tensor {
   checkSameShape('meanSquaredError', predictions, labels);
-  return mean(square(sub(predictions, labels)));
+  return composite(() => mean(square(sub(predictions, labels))));
 }
 
 /** mean(|p − y|) */
 export function meanAbsoluteError(predictions: Tensor, labels: Tensor): Tensor {
   checkSameShape('meanAbsoluteError', predictions, labels);
-  return mean(abs(sub(predictions, labels)));
+  return composite(() => mean(abs(sub(predictions, labels))));
 }

@@ -4,6 +4,7 @@
 
 import { abs, add, mul, neg, relu, softplus, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
+import { composite } from '../ops/util.js';
 import type { Tensor } from '../tensor.js';
 import { TensorLoopError } from '../errors.js';
 import { checkSameShape } from './regression.js';
@@ -11,5 +12,5 @@ import { checkSameShape } from './regression.js';
 export function sigmoidCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   checkSameShape('sigmoidCrossEntropy', logits, labels);
   if (labels.dtype !== 'float32') throw new TensorLoopError(`sigmoidCrossEntropy: labels must be float32 (0/1 or probabilities), got ${labels.dtype}`);
-  return mean(add(sub(relu(logits), mul(logits, labels)), softplus(neg(abs(logits)))));
+  return composite(() => mean(add(sub(relu(logits), mul(logits, labels)), softplus(neg(abs(logits))))));
 }

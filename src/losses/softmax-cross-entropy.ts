@@ -10,7 +10,7 @@ import { cpuData, kernelFor } from '../kernels/kernel.js';
 import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from '../kernels/softmax-cross-entropy.js';
 import { reshape } from '../ops/movement.js';
 import { mean } from '../ops/reduce.js';
-import { assertSameDevice, assertTensor, sameShape } from '../ops/util.js';
+import { assertSameDevice, assertTensor, composite, sameShape } from '../ops/util.js';
 import { type Tensor, sizeOf } from '../tensor.js';
 
 export interface SoftmaxCrossEntropyOptions {
@@ -40,12 +40,14 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, { labelSmoot
   }
   const rows = sizeOf(rowShape);
   const info = { rows, classes, labelSmoothing };
-  const x = reshape(logits, [rows, classes]);
-  const target = labels.dtype === 'int32' ? reshape(labels, [rows]) : reshape(labels, [rows, classes]);
-  const rowLoss = kernelFor(softmaxCrossEntropyKernel, x.device)(x, target, info);
-  // d loss_n / d x_{n,c} = softmax_c − t_c, scaled by the incoming dy_n
-  record(op, [x], rowLoss, (dy) => [kernelFor(softmaxCrossEntropyGradKernel, x.device)(x, target, dy, info)]);
-  return mean(rowLoss);
+  return composite(() => {
+    const x = reshape(logits, [rows, classes]);
+    const target = labels.dtype === 'int32' ? reshape(labels, [rows]) : reshape(labels, [rows, classes]);
+    const rowLoss = kernelFor(softmaxCrossEntropyKernel, x.device)(x, target, info);
+    // d loss_n / d x_{n,c} = softmax_c − t_c, scaled by the incoming dy_n
+    record(op, [x], rowLoss, (dy) => [kernelFor(softmaxCrossEntropyGradKernel, x.device)(x, target, dy, info)]);
+    return mean(rowLoss);
+  });
 }
 
 function checkLabels(labels: ArrayLike<number>, classes: number): void {

@@ -78,6 +78,6 @@ export function sameShape(a: Shape, b: Shape): boolean {
  * intermediates (scalars standing for numbers, casts, reshaped views, partial results)
  * are freed as soon as the op returns; while recording, the tape needs them, and the
  * scope of the gradient computation frees them instead. */
-export function composite<T extends Tensor>(body: () => T): T {
+export function composite<T>(body: () => T): T {
   return isRecording() ? body() : tidy(body);
 }

@@ -6,6 +6,7 @@
 import { TensorLoopError } from '../errors.js';
 import { add, clip, div, maximum, mul, sqrt, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
+import { composite } from '../ops/util.js';
 import { type Tensor, scalar } from '../tensor.js';
 
 export type GradientMap = Map<string, Tensor>;
@@ -19,7 +20,7 @@ export function clipByValue(grads: GradientMap, limit: number): GradientMap {
 export function globalNorm(grads: GradientMap): Tensor {
   const list = [...grads.values()];
   if (list.length === 0) return scalar(0);
-  return sqrt(list.map((g) => sum(square(g))).reduce((a, b) => add(a, b)));
+  return composite(() => sqrt(list.map((g) => sum(square(g))).reduce((a, b) => add(a, b))));
 }
 
 /** Scales every gradient by maxNorm / max(globalNorm, maxNorm): unchanged when the norm
@@ -27,6 +28,8 @@ export function globalNorm(grads: GradientMap): Tensor {
 export function clipByGlobalNorm(grads: GradientMap, maxNorm: number): GradientMap {
   if (!(maxNorm > 0)) throw new TensorLoopError(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
   if (grads.size === 0) return new Map();
-  const scale = div(maxNorm, maximum(globalNorm(grads), maxNorm));
-  return new Map([...grads].map(([path, g]) => [path, mul(g, scale)]));
+  return composite(() => {
+    const scale = div(maxNorm, maximum(globalNorm(grads), maxNorm));
+    return new Map([...grads].map(([path, g]) => [path, mul(g, scale)]));
+  });
 }
