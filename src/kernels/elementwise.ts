@@ -23,96 +23,116 @@ import {
   vectorizedWorkgroups,
   wgslType,
 } from './wgsl.js';
+import { WGSL_FLOAT_TO_INT, WGSL_IEEE, WGSL_POW, WGSL_POW_INT, WGSL_ROOTS_AND_LOG, floatToInt32, powFloat, powInt32 } from './ieee.js';
 
 // erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution near 1),
-// written identically for the CPU and in WGSL, which has no erf builtin.
+// and for |x| < 1/4 by its Taylor series to x⁹ (relative error < 1e-9, where the former's
+// absolute error would swamp erf(x) ≈ 2x/√π), written identically for the CPU and in WGSL,
+// which has no erf builtin.
 function erf(x: number): number {
+  if (Math.abs(x) < 0.25) {
+    const x2 = x * x;
+    return x * (1.1283791670955126 + x2 * (-0.3761263890318375 + x2 * (0.11283791670955126 + x2 * (-0.026866170645131252 + x2 * 0.005223977625442188))));
+  }
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
   const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   return Math.sign(x) * (1 - poly * Math.exp(-x * x));
 }
 
+export type UnaryOp = 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'square' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'softplus' | 'erf' | 'gelu' | 'sin' | 'cos';
+
 /** Each unary op: the CPU formula of one element and the WGSL expression of `x`
- * (`alpha` is the op's one scalar parameter, e.g. leakyRelu's slope). */
-export const UNARY_OPS = {
+ * (`alpha` is the op's one scalar parameter, e.g. leakyRelu's slope); `cpuInt` and
+ * `wgslInt` where int32 needs its own form. A float NaN input gives NaN: the CPU formulas
+ * do so by IEEE arithmetic (NaN compares false, so `x <= 0 ? 0 : x` keeps it), the WGSL
+ * kernel returns x before the expression when x is NaN by its bits. */
+export const UNARY_OPS: Record<UnaryOp, { cpu: (x: number, alpha: number) => number; wgsl: string; cpuInt?: (x: number) => number; wgslInt?: string }> = {
   neg: { cpu: (x: number) => -x, wgsl: '-x' },
   abs: { cpu: Math.abs, wgsl: 'abs(x)' },
-  sign: { cpu: Math.sign, wgsl: 'sign(x)' },
+  // sign(±0) = ±0
+  sign: { cpu: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x), wgsl: 'select(select(x, -1.0, x < 0.0), 1.0, x > 0.0)', wgslInt: 'sign(x)' },
   exp: { cpu: Math.exp, wgsl: 'exp(x)' },
-  log: { cpu: Math.log, wgsl: 'log(x)' },
-  sqrt: { cpu: Math.sqrt, wgsl: 'sqrt(x)' },
-  rsqrt: { cpu: (x: number) => 1 / Math.sqrt(x), wgsl: 'inverseSqrt(x)' },
-  square: { cpu: (x: number) => x * x, wgsl: 'x * x' },
-  relu: { cpu: (x: number) => (x > 0 ? x : 0), wgsl: 'max(x, 0.0)' },
+  log: { cpu: Math.log, wgsl: 'logFloat(x)' },
+  sqrt: { cpu: Math.sqrt, wgsl: 'sqrtFloat(x)' },
+  rsqrt: { cpu: (x: number) => 1 / Math.sqrt(x), wgsl: 'rsqrtFloat(x)' },
+  // int32 products wrap modulo 2³² on both devices (x·x in float64 would round first)
+  square: { cpu: (x: number) => x * x, wgsl: 'x * x', cpuInt: (x: number) => Math.imul(x, x) },
+  // relu(-0) = +0
+  relu: { cpu: (x: number) => (x <= 0 ? 0 : x), wgsl: 'select(x, 0.0, x <= 0.0)', wgslInt: 'max(x, 0)' },
   leakyRelu: { cpu: (x: number, alpha: number) => (x > 0 ? x : alpha * x), wgsl: 'select(alpha * x, x, x > 0.0)' },
   sigmoid: { cpu: (x: number) => 1 / (1 + Math.exp(-x)), wgsl: '1.0 / (1.0 + exp(-x))' },
-  tanh: { cpu: Math.tanh, wgsl: 'tanh(clamp(x, -15.0, 15.0))' },
+  // the builtin overflows past ±15 (where tanh is ±1 in float32) and loses all relative
+  // precision below 2⁻¹² (where tanh(x) = x in float32)
+  tanh: { cpu: Math.tanh, wgsl: 'select(tanh(clamp(x, -15.0, 15.0)), x, abs(x) < 0.000244140625)' },
   // softplus(x) = log(1 + e^x), computed as max(x,0) + log1p(e^-|x|) so it never overflows.
   softplus: { cpu: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), wgsl: 'max(x, 0.0) + log(1.0 + exp(-abs(x)))' },
   erf: { cpu: erf, wgsl: 'erf(x)' },
   // gelu(x) = x Φ(x), the exact (erf-based) form.
   gelu: { cpu: (x: number) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)), wgsl: '0.5 * x * (1.0 + erf(x * 0.7071067811865476))' },
-  sin: { cpu: Math.sin, wgsl: 'sin(x)' },
-  cos: { cpu: Math.cos, wgsl: 'cos(x)' },
-} satisfies Record<string, { cpu: (x: number, alpha: number) => number; wgsl: string }>;
-
-export type UnaryOp = keyof typeof UNARY_OPS;
+  // sin(±Inf) = NaN; WGSL's sin and cos are only accurate on [-π, π] (the README says so)
+  sin: { cpu: Math.sin, wgsl: 'select(sin(x), nanValue(), isInf(x))' },
+  cos: { cpu: Math.cos, wgsl: 'select(cos(x), nanValue(), isInf(x))' },
+};
 
 /** The WGSL erf used by the `erf` and `gelu` expressions (same formula as the CPU's). */
 export const WGSL_ERF = /* wgsl */ `
 fn erf(x: f32) -> f32 {
+  if (abs(x) < 0.25) {
+    let x2 = x * x;
+    return x * (1.1283791670955126 + x2 * (-0.3761263890318375 + x2 * (0.11283791670955126 + x2 * (-0.026866170645131252 + x2 * 0.005223977625442188))));
+  }
   let t = 1.0 / (1.0 + 0.3275911 * abs(x));
   let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   return sign(x) * (1.0 - poly * exp(-x * x));
 }`;
 
-/** Each binary op: CPU formula and WGSL expression of `a` and `b`. Comparisons give 0/1. */
-export const BINARY_OPS = {
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
+
+/** A comparison: IEEE on both devices, so any comparison with NaN is false except `!=`. */
+const compare = (cpu: (a: number, b: number) => boolean, operator: string) => ({
+  cpu: (a: number, b: number) => Number(cpu(a, b)),
+  wgsl: operator === '!=' ? 'select(0.0, 1.0, isNan(a) || isNan(b) || a != b)' : `select(0.0, 1.0, !isNan(a) && !isNan(b) && a ${operator} b)`,
+  wgslInt: `select(0.0, 1.0, a ${operator} b)`,
+});
+
+/** Each binary op: CPU formula and WGSL expression of `a` and `b`, with int32 forms where
+ * they differ. Comparisons give 0/1. int32 sums and products wrap modulo 2³² on both devices. */
+export const BINARY_OPS: Record<BinaryOp, { cpu: (a: number, b: number) => number; wgsl: string; cpuInt?: (a: number, b: number) => number; wgslInt?: string }> = {
   add: { cpu: (a: number, b: number) => a + b, wgsl: 'a + b' },
   sub: { cpu: (a: number, b: number) => a - b, wgsl: 'a - b' },
-  mul: { cpu: (a: number, b: number) => a * b, wgsl: 'a * b' },
+  mul: { cpu: (a: number, b: number) => a * b, wgsl: 'a * b', cpuInt: Math.imul },
   div: { cpu: (a: number, b: number) => a / b, wgsl: 'a / b' },
-  pow: { cpu: Math.pow, wgsl: 'pow_signed(a, b)' },
-  maximum: { cpu: Math.max, wgsl: 'max(a, b)' },
-  minimum: { cpu: Math.min, wgsl: 'min(a, b)' },
-  equal: { cpu: (a: number, b: number) => Number(a === b), wgsl: 'select(0.0, 1.0, a == b)' },
-  notEqual: { cpu: (a: number, b: number) => Number(a !== b), wgsl: 'select(0.0, 1.0, a != b)' },
-  greater: { cpu: (a: number, b: number) => Number(a > b), wgsl: 'select(0.0, 1.0, a > b)' },
-  greaterEqual: { cpu: (a: number, b: number) => Number(a >= b), wgsl: 'select(0.0, 1.0, a >= b)' },
-  less: { cpu: (a: number, b: number) => Number(a < b), wgsl: 'select(0.0, 1.0, a < b)' },
-  lessEqual: { cpu: (a: number, b: number) => Number(a <= b), wgsl: 'select(0.0, 1.0, a <= b)' },
-} satisfies Record<string, { cpu: (a: number, b: number) => number; wgsl: string }>;
+  pow: { cpu: powFloat, wgsl: 'powFloat(a, b)', cpuInt: powInt32, wgslInt: 'powInt(a, b)' },
+  // NaN if either is NaN
+  maximum: { cpu: Math.max, wgsl: 'maxNan(a, b)', wgslInt: 'max(a, b)' },
+  minimum: { cpu: Math.min, wgsl: 'minNan(a, b)', wgslInt: 'min(a, b)' },
+  equal: compare((a, b) => a === b, '=='),
+  notEqual: compare((a, b) => a !== b, '!='),
+  greater: compare((a, b) => a > b, '>'),
+  greaterEqual: compare((a, b) => a >= b, '>='),
+  less: compare((a, b) => a < b, '<'),
+  lessEqual: compare((a, b) => a <= b, '<='),
+};
 
-export type BinaryOp = keyof typeof BINARY_OPS;
 export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set(['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']);
-
-/** WGSL pow is undefined for a < 0; this matches Math.pow for integer exponents. */
-export const WGSL_POW = /* wgsl */ `
-fn pow_signed(a: f32, b: f32) -> f32 {
-  if (a >= 0.0) { return pow(a, b); }
-  let magnitude = pow(-a, b);
-  if (b == floor(b)) { return select(magnitude, -magnitude, (i32(b) & 1) == 1); }
-  // NaN, as Math.pow(-2, 0.5); built from a runtime value because WGSL rejects a NaN constant
-  return bitcast<f32>(0x7fc00000u | (bitcast<u32>(a) & 0u));
-}`;
-
-/** The int32 forms of the unary ops that keep int32 (the others see float32 only). */
-const INT_UNARY_WGSL: Partial<Record<UnaryOp, string>> = { relu: 'max(x, 0)' };
 
 // Scalar variant: one invocation computes one element, ys[index] = op(xs[index]).
 // Vectorized variant: one invocation computes VECTORS_PER_INVOCATION vec4s of elements, each
 // component through the same scalar `op`.
 function unaryWgsl(op: UnaryOp, dtype: DType, vectorized: boolean): string {
   const type = wgslType(dtype);
-  const expr = (dtype === 'int32' && INT_UNARY_WGSL[op]) || UNARY_OPS[op].wgsl;
+  const expr = (dtype === 'int32' && UNARY_OPS[op].wgslInt) || UNARY_OPS[op].wgsl;
+  const nanFirst = dtype === 'float32' ? 'if (isNan(x)) { return x; } ' : '';
   const element = vectorized ? `vec4<${type}>` : type;
   return /* wgsl */ `
+${WGSL_IEEE}
+${WGSL_ROOTS_AND_LOG}
 ${expr.includes('erf(') ? WGSL_ERF : ''}
 struct Uniforms { size: u32, alpha: f32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> xs: array<${element}>;
 @group(0) @binding(2) var<storage, read_write> ys: array<${element}>;
-fn op(x: ${type}, alpha: f32) -> ${type} { return ${expr}; }
+fn op(x: ${type}, alpha: f32) -> ${type} { ${nanFirst}return ${expr}; }
 ${
   vectorized
     ? vectorizedMain(`let x = xs[index];
@@ -128,7 +148,7 @@ ${
 export const unaryKernel: Kernel<(op: UnaryOp, x: Tensor, alpha: number) => Tensor> = {
   name: 'unary',
   cpu(op, x, alpha) {
-    const f = UNARY_OPS[op].cpu as (x: number, alpha: number) => number;
+    const f = (x.dtype === 'int32' && UNARY_OPS[op].cpuInt) || UNARY_OPS[op].cpu;
     const input = cpuData(x);
     const out = typedArrayFor(x.dtype, input.length);
     for (let i = 0; i < input.length; i++) out[i] = f(input[i]!, alpha);
@@ -161,10 +181,10 @@ type BinaryLayout = 'same' | 'scalarA' | 'scalarB' | 'broadcast';
 function binaryWgsl(op: BinaryOp, inDtype: DType, outDtype: DType, layout: BinaryLayout, vectorized: boolean): string {
   const type = wgslType(inDtype);
   const outType = wgslType(outDtype);
-  let expr: string = BINARY_OPS[op].wgsl;
-  if (op === 'pow' && inDtype === 'int32') expr = 'i32(pow_signed(f32(a), f32(b)))';
+  const expr = (inDtype === 'int32' && BINARY_OPS[op].wgslInt) || BINARY_OPS[op].wgsl;
   const header = (uniforms: string, aElement: string, bElement: string, outElement: string) => /* wgsl */ `
-${op === 'pow' ? WGSL_POW : ''}
+${WGSL_IEEE}
+${op === 'pow' ? (inDtype === 'int32' ? WGSL_POW_INT : WGSL_POW) : ''}
 struct Uniforms { ${uniforms} }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> aData: array<${aElement}>;
@@ -222,11 +242,10 @@ export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape:
     return y;
   },
   cpu(op, a, b, outShape, outDtype) {
-    const f = BINARY_OPS[op].cpu;
     const x = cpuData(a);
     const y = cpuData(b);
     const out = typedArrayFor(outDtype, sizeOf(outShape));
-    const g = op === 'mul' && outDtype === 'int32' ? Math.imul : f; // int32 products wrap as on the GPU
+    const g = (a.dtype === 'int32' && BINARY_OPS[op].cpuInt) || BINARY_OPS[op].cpu;
     if (a.size === out.length && b.size === out.length) {
       for (let i = 0; i < out.length; i++) out[i] = g(x[i]!, y[i]!);
     } else if (b.size === 1 && a.size === out.length) {
@@ -243,12 +262,13 @@ export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape:
 
 // One invocation computes one output element: cond != 0 ? a : b, each read at index's
 // broadcast offset. Values move as 32-bit words, so one variant serves float32 and int32.
+// The condition is tested by its bits: a float is true unless it is ±0 (NaN is true).
 function whereWgsl(condDtype: DType): string {
   return /* wgsl */ `
 ${WGSL_DIMS}
 struct Uniforms { size: u32, rank: u32, shape: Dims, cStrides: Dims, aStrides: Dims, bStrides: Dims }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read> cData: array<${wgslType(condDtype)}>;
+@group(0) @binding(1) var<storage, read> cData: array<u32>;
 @group(0) @binding(2) var<storage, read> aData: array<u32>;
 @group(0) @binding(3) var<storage, read> bData: array<u32>;
 @group(0) @binding(4) var<storage, read_write> ys: array<u32>;
@@ -257,7 +277,7 @@ ${ELEMENTWISE_MAIN}
   let c = cData[stridedOffset(index, u.rank, u.shape, u.cStrides)];
   let a = aData[stridedOffset(index, u.rank, u.shape, u.aStrides)];
   let b = bData[stridedOffset(index, u.rank, u.shape, u.bStrides)];
-  ys[index] = select(b, a, c != 0);
+  ys[index] = select(b, a, (c & ${condDtype === 'int32' ? '0xffffffffu' : '0x7fffffffu'}) != 0u);
 }`;
 }
 
@@ -291,21 +311,23 @@ export const whereKernel: Kernel<(cond: Tensor, a: Tensor, b: Tensor, outShape: 
   },
 };
 
-// One invocation converts one element (WGSL's f32 → i32 truncates toward zero, clamping
-// values outside the int32 range).
+// One invocation converts one element; float → int32 by floatToInt (see ieee.ts).
 function castWgsl(from: DType, to: DType): string {
   return /* wgsl */ `
+${WGSL_IEEE}
+${WGSL_FLOAT_TO_INT}
 struct Uniforms { size: u32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> xs: array<${wgslType(from)}>;
 @group(0) @binding(2) var<storage, read_write> ys: array<${wgslType(to)}>;
 ${ELEMENTWISE_MAIN}
   if (index >= u.size) { return; }
-  ys[index] = ${wgslType(to)}(xs[index]);
+  ys[index] = ${from === 'float32' && to === 'int32' ? 'floatToInt' : wgslType(to)}(xs[index]);
 }`;
 }
 
-/** out[i] = x[i] converted to dtype (float → int truncates toward zero). */
+/** out[i] = x[i] converted to dtype. float → int32 truncates toward zero, saturates at
+ * the int32 limits and sends NaN to 0, on both devices. */
 export const castKernel: Kernel<(x: Tensor, dtype: DType) => Tensor> = {
   name: 'cast',
   webgpu(x, dtype) {
@@ -322,8 +344,13 @@ export const castKernel: Kernel<(x: Tensor, dtype: DType) => Tensor> = {
     return y;
   },
   cpu(x, dtype) {
+    const input = cpuData(x);
     const out = typedArrayFor(dtype, x.size);
-    out.set(cpuData(x));
+    if (x.dtype === 'float32' && dtype === 'int32') {
+      for (let i = 0; i < input.length; i++) out[i] = floatToInt32(input[i]!);
+    } else {
+      out.set(input);
+    }
     return cpuTensor(out, x.shape);
   },
 };

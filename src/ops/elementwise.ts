@@ -79,10 +79,12 @@ const BINARY_GRADIENTS: Partial<Record<BinaryOp, (a: Tensor, b: Tensor, y: Tenso
   sub: (_a, _b, _y, dy) => [dy, neg(dy)],
   mul: (a, b, _y, dy) => [mul(dy, b), mul(dy, a)],
   div: (a, b, _y, dy) => [div(dy, b), neg(div(mul(dy, a), square(b)))], // d(a/b) = da/b - a db/b²
-  // d(a^b) = b a^(b-1) da + a^b log(a) db; log(a) is only finite for a > 0, so db is 0 elsewhere
+  // d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's values where that formula breaks:
+  // da = 0 where b = 0 (a⁰ is constant, though 0·0⁻¹ is NaN), db = 0 where a = 0 and b ≥ 0
+  // (0^b is 0 or 1 there, though 0·log 0 is NaN); a negative base gives db = NaN (log a).
   pow: (a, b, y, dy) => [
-    mul(dy, mul(b, pow(a, sub(b, 1)))),
-    mul(dy, mul(y, log(where(greater(a, 0), a, 1)))),
+    where(equal(b, 0), 0, mul(dy, mul(b, pow(a, sub(b, 1))))),
+    where(mul(equal(a, 0), greaterEqual(b, 0)), 0, mul(dy, mul(y, log(a)))),
   ],
   // the larger input takes the gradient; ties send it to a (as TensorFlow does)
   maximum: (a, b, _y, dy) => {
@@ -173,7 +175,8 @@ export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): 
   });
 }
 
-/** Converts to another dtype; float → int32 truncates toward zero. Not differentiable
+/** Converts to another dtype; float → int32 truncates toward zero, saturates at the int32
+ * limits and gives 0 for NaN. Not differentiable
  * into int32; float32 → float32 is the identity. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor('cast', x);
