@@ -18,6 +18,7 @@ import { TensorLoopError } from '../errors.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import type { Device, DeviceMemory, Storage } from './device.js';
 import { PipelineCache } from './pipeline-cache.js';
+import { quietly } from './quiet-wait.js';
 import { type Uniform, align, packUniforms, uniformsByteLength } from './uniforms.js';
 
 /** Dispatches recorded before a submit (tfjs uses 15; more amortizes submit cost). */
@@ -434,7 +435,7 @@ export class WebGpuDevice implements Device {
   /** Awaits a GPU promise, rejecting at once if the device fails (a lost device never
    * resolves a pending map). */
   private whileGpuWorks<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.failed]);
+    return quietly(Promise.race([promise, this.failed]));
   }
 
   private checkStatus(words: Uint32Array): void {
