@@ -3,12 +3,13 @@
 //   valueAndGrad(f)(...xs)               → [f(...xs), gradients]
 //   valueWithGradient(model, m => loss)  → [loss, Map path → gradient] (Swift for TensorFlow form)
 // Intermediate tensors of the forward and backward passes are freed before returning.
+// Gradients nest: grad(x => sum(grad(f)(x)[0])) differentiates f's gradient (backward.ts).
 
 import { TensorLoopError, shapeString } from '../errors.js';
 import { endScope, startScope } from '../memory.js';
 import { ones, zeros, type Tensor } from '../tensor.js';
 import { backward } from './backward.js';
-import { Tape, popTape, pushTape } from './tape.js';
+import { Tape, isRecording, popTape, pushTape } from './tape.js';
 
 /** Anything with named parameters: a Module, or a plain list of them. */
 export interface Differentiable {
@@ -24,7 +25,11 @@ function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string, k
     if (x.dtype !== 'float32') throw new TensorLoopError(`${op}: cannot differentiate with respect to an ${x.dtype} tensor`);
     tape.watch(x);
   });
-  startScope();
+  // Inside an outer gradient the outer tape refers to this one's intermediates (its
+  // forward pass and the backward ops recorded on it): they join the outer gradient's
+  // scope, freed once that gradient is taken.
+  const nested = isRecording();
+  if (!nested) startScope();
   try {
     pushTape(tape);
     let value: Tensor;
@@ -39,10 +44,10 @@ function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string, k
     const grads = backward(tape, value, ones(value.shape, { device: value.device }));
     const result: [Tensor, Tensor[]] = [value, inputs.map((x) => grads.get(x) ?? zeros(x.shape, { device: x.device }))];
     // without the value in what the scope returns, the scope frees it (when f made it)
-    endScope(keepValue ? result : result[1]);
+    if (!nested) endScope(keepValue ? result : result[1]);
     return result;
   } catch (error) {
-    endScope();
+    if (!nested) endScope();
     throw error;
   }
 }

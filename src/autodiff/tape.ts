@@ -2,6 +2,10 @@
 // (its inputs, its output, and its vector-Jacobian product rule). backward.ts walks the
 // entries in reverse. Ops call `record`; nothing is recorded when no tape is active or
 // when no input depends on a watched tensor, so inference pays nothing.
+//
+// Tapes nest: a gradient taken inside the function of another gradient has its own tape,
+// and the ops of its backward pass are recorded on the outer tapes, so the gradient rules
+// (written with ops) are themselves differentiated: higher-order gradients.
 
 import type { Tensor } from '../tensor.js';
 
@@ -27,7 +31,8 @@ export class Tape {
 }
 
 const activeTapes: Tape[] = [];
-let paused = 0;
+/** Tapes below this index are paused (by noGrad); tapes pushed inside noGrad still record. */
+let recordFrom = 0;
 
 export function pushTape(tape: Tape): void {
   activeTapes.push(tape);
@@ -39,8 +44,9 @@ export function popTape(tape: Tape): void {
 
 /** Records one op on every active tape that watches one of its inputs. */
 export function record(op: string, inputs: readonly Tensor[], output: Tensor, vjp: VectorJacobianProduct): void {
-  if (activeTapes.length === 0 || paused > 0 || output.dtype !== 'float32') return;
-  for (const tape of activeTapes) {
+  if (activeTapes.length <= recordFrom || output.dtype !== 'float32') return;
+  for (let i = recordFrom; i < activeTapes.length; i++) {
+    const tape = activeTapes[i]!;
     if (inputs.some((x) => tape.tracked.has(x))) {
       tape.tracked.add(output);
       tape.entries.push({ op, inputs, output, vjp });
@@ -48,17 +54,19 @@ export function record(op: string, inputs: readonly Tensor[], output: Tensor, vj
   }
 }
 
-/** Runs `fn` with recording off: nothing inside is differentiated. */
+/** Runs `fn` with recording off: nothing inside is differentiated by the gradients being
+ * taken around it (a gradient taken inside `fn` still works). */
 export function noGrad<T>(fn: () => T): T {
-  paused += 1;
+  const saved = recordFrom;
+  recordFrom = activeTapes.length;
   try {
     return fn();
   } finally {
-    paused -= 1;
+    recordFrom = saved;
   }
 }
 
 /** True while ops are being recorded (a gradient is being taken and not paused). */
 export function isRecording(): boolean {
-  return activeTapes.length > 0 && paused === 0;
+  return activeTapes.length > recordFrom;
 }
