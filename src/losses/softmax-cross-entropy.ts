@@ -4,12 +4,14 @@
 // overflow. Its gradient with respect to the logits is (softmax − target) / N; no
 // gradient flows into the labels.
 
-import { record } from '../autodiff/tape.js';
+import { isRecording, record } from '../autodiff/tape.js';
 import { TensorLoopError, shapeString } from '../errors.js';
 import { cpuData, kernelFor } from '../kernels/kernel.js';
 import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from '../kernels/softmax-cross-entropy.js';
-import { reshape } from '../ops/movement.js';
-import { mean } from '../ops/reduce.js';
+import { add, mul, sub } from '../ops/elementwise.js';
+import { oneHot, reshape } from '../ops/movement.js';
+import { softmax } from '../ops/nn.js';
+import { mean, sum } from '../ops/reduce.js';
 import { assertSameDevice, assertTensor, composite, sameShape } from '../ops/util.js';
 import { type Tensor, sizeOf } from '../tensor.js';
 
@@ -44,8 +46,12 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, { labelSmoot
     const x = reshape(logits, [rows, classes]);
     const target = labels.dtype === 'int32' ? reshape(labels, [rows]) : reshape(labels, [rows, classes]);
     const rowLoss = kernelFor(softmaxCrossEntropyKernel, x.device)(x, target, info);
-    // d loss_n / d x_{n,c} = softmax_c − t_c, scaled by the incoming dy_n
-    record(op, [x], rowLoss, (dy) => [kernelFor(softmaxCrossEntropyGradKernel, x.device)(x, target, dy, info)]);
+    // d loss_n / d x_{n,c} = softmax_c · Σt − t_c, scaled by the incoming dy_n (the fused
+    // kernel; written with ops instead while an outer gradient records it, so that it is
+    // differentiated in turn)
+    record(op, [x], rowLoss, (dy) => [
+      isRecording() ? gradientFromOps(x, target, dy, info) : kernelFor(softmaxCrossEntropyGradKernel, x.device)(x, target, dy, info),
+    ]);
     return mean(rowLoss);
   });
 }
@@ -57,4 +63,12 @@ function checkLabels(labels: ArrayLike<number>, classes: number): void {
       throw new TensorLoopError(`softmaxCrossEntropy: label ${label} at position ${i} is outside [0, ${classes})`);
     }
   }
+}
+
+/** The gradient the fused kernel computes, as ops: dy_n · (softmax(x)_c · Σt − t_c) with the
+ * smoothed target t = (1 − ε)·target + ε/C. */
+function gradientFromOps(x: Tensor, target: Tensor, dy: Tensor, { rows, classes, labelSmoothing }: { rows: number; classes: number; labelSmoothing: number }): Tensor {
+  const hard = target.dtype === 'int32' ? oneHot(target, classes) : target;
+  const t = labelSmoothing === 0 ? hard : add(mul(hard, 1 - labelSmoothing), labelSmoothing / classes);
+  return mul(reshape(dy, [rows, 1]), sub(mul(softmax(x), sum(t, 1, { keepDims: true })), t));
 }

@@ -1,7 +1,8 @@
 // conv2d, maxPool2d, avgPool2d: NHWC images, HWIO filters (as TensorFlow and Swift for
 // TensorFlow). This file turns the user's options into a Conv2DInfo (output size and
 // padding, TensorFlow's 'same'/'valid' rules) and records the gradients, which are
-// kernels of their own (src/kernels/conv.ts, src/kernels/pool.ts).
+// kernels of their own (src/kernels/conv.ts, src/kernels/pool.ts) recorded in turn, for
+// gradients of gradients.
 
 import { record } from '../autodiff/tape.js';
 import { TensorLoopError, shapeString } from '../errors.js';
@@ -74,12 +75,31 @@ export function conv2d(x: Tensor, w: Tensor, { strides = 1, padding = 'valid', d
     throw new TensorLoopError(`conv2d: input has ${x.shape[3]} channels but filter ${shapeString(w.shape)} expects ${w.shape[2]}`);
   }
   const info = conv2dGeometry('conv2d', x.shape, w.shape[0]!, w.shape[1]!, w.shape[3]!, strides, padding, dilations);
+  return convolve(x, w, info);
+}
+
+// The convolution and its two gradients are bilinear, and each one's gradients are the
+// other two: <g, conv(x, w)> = <backpropInput(g, w), x> = <backpropFilter(x, g), w>. Each
+// records that rule, so gradients of gradients work to any order.
+
+function convolve(x: Tensor, w: Tensor, info: Conv2DInfo): Tensor {
   const y = kernelFor(conv2dKernel, x.device)(x, w, info);
-  record('conv2d', [x, w], y, (dy, needs) => [
-    needs[0] ? kernelFor(conv2dBackpropInputKernel, dy.device)(dy, w, info) : null,
-    needs[1] ? kernelFor(conv2dBackpropFilterKernel, dy.device)(x, dy, info) : null,
-  ]);
+  record('conv2d', [x, w], y, (dy, needs) => [needs[0] ? backpropInput(dy, w, info) : null, needs[1] ? backpropFilter(x, dy, info) : null]);
   return y;
+}
+
+/** dx = the gradient of conv(x, w) with respect to x, given dy. */
+function backpropInput(dy: Tensor, w: Tensor, info: Conv2DInfo): Tensor {
+  const dx = kernelFor(conv2dBackpropInputKernel, dy.device)(dy, w, info);
+  record('conv2dBackpropInput', [dy, w], dx, (g, needs) => [needs[0] ? convolve(g, w, info) : null, needs[1] ? backpropFilter(g, dy, info) : null]);
+  return dx;
+}
+
+/** dw = the gradient of conv(x, w) with respect to w, given dy. */
+function backpropFilter(x: Tensor, dy: Tensor, info: Conv2DInfo): Tensor {
+  const dw = kernelFor(conv2dBackpropFilterKernel, dy.device)(x, dy, info);
+  record('conv2dBackpropFilter', [x, dy], dw, (g, needs) => [needs[0] ? backpropInput(dy, g, info) : null, needs[1] ? convolve(x, g, info) : null]);
+  return dw;
 }
 
 function pool2d(op: PoolOp, name: string, x: Tensor, { windowSize, strides, padding = 'valid' }: Pool2DOptions): Tensor {
@@ -89,9 +109,28 @@ function pool2d(op: PoolOp, name: string, x: Tensor, { windowSize, strides, padd
   if (windowSize === undefined) throw new TensorLoopError(`${name}: windowSize is required`);
   const [kH, kW] = pair(name, 'windowSize', windowSize);
   const info = conv2dGeometry(name, x.shape, kH, kW, x.shape[3]!, strides ?? [kH, kW], padding, 1);
+  return pool(op, name, x, info);
+}
+
+function pool(op: PoolOp, name: string, x: Tensor, info: Conv2DInfo): Tensor {
   const y = kernelFor(pool2dKernel, x.device)(op, x, info);
-  record(name, [x], y, (dy) => [kernelFor(pool2dBackwardKernel, dy.device)(op, dy, x, info)]);
+  record(name, [x], y, (dy) => [poolBackward(op, name, dy, x, info)]);
   return y;
+}
+
+/** dx of a pooling given dy. It is linear in dy, and piecewise constant in x (zero
+ * gradient). Average pooling's dx is dy spread over each window, whose own gradient is
+ * the average pooling of g; max pooling's would be g read at each window's maximum,
+ * which no kernel computes: a second-order gradient through dy throws. */
+function poolBackward(op: PoolOp, name: string, dy: Tensor, x: Tensor, info: Conv2DInfo): Tensor {
+  const dx = kernelFor(pool2dBackwardKernel, dy.device)(op, dy, x, info);
+  record(`${name}Backward`, [dy, x], dx, (g, needs) => {
+    if (needs[0] && op === 'max') {
+      throw new TensorLoopError(`${name}: second-order gradients through max pooling are not supported (the gradient of its gradient with respect to dy)`);
+    }
+    return [needs[0] ? pool(op, name, g, info) : null, null];
+  });
+  return dx;
 }
 
 /** Max over each window (NHWC). Padding positions never win. */

@@ -170,8 +170,17 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
+  return gatherAlong(x, indices, outer, n, inner, outShape);
+}
+
+/** gather on x viewed as [outer, n, inner]; its gradient, scatterAdd, has gather as its own. */
+function gatherAlong(x: Tensor, indices: Tensor, outer: number, n: number, inner: number, outShape: Shape): Tensor {
   const y = kernelFor(gatherKernel, x.device)(x, indices, outer, inner, outShape);
-  record('gather', [x, indices], y, (dy) => [kernelFor(scatterAddKernel, dy.device)(dy, indices, outer, n, inner, x.shape)]);
+  record('gather', [x, indices], y, (dy) => {
+    const dx = kernelFor(scatterAddKernel, dy.device)(dy, indices, outer, n, inner, x.shape);
+    record('scatterAdd', [dy], dx, (g) => [gatherAlong(g, indices, outer, n, inner, dy.shape)]);
+    return [dx];
+  });
   return y;
 }
 
