@@ -18,8 +18,10 @@ import { TensorLoopError } from '../errors.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import type { Device, DeviceMemory, Storage } from './device.js';
 import { PipelineCache } from './pipeline-cache.js';
+import { profiler } from './profiler.js';
 import { quietly } from './quiet-wait.js';
 import { type Uniform, align, packUniforms, uniformsByteLength } from './uniforms.js';
+import { GpuTimestamps } from './webgpu-timestamps.js';
 
 /** Dispatches recorded before a submit (tfjs uses 15; more amortizes submit cost). */
 const SUBMIT_EVERY = 32;
@@ -155,6 +157,8 @@ export class WebGpuDevice implements Device {
   private readonly uniformAlign: number;
   private readonly statusBuffer: GPUBuffer;
   private readonly usage: { GPUBufferUsage: typeof GPUBufferUsage; GPUMapMode: typeof GPUMapMode };
+  /** GPU time per dispatch while the profiler is on (profiler.ts), when the adapter can. */
+  private readonly timestamps: GpuTimestamps | null;
 
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -187,6 +191,7 @@ export class WebGpuDevice implements Device {
     this.uniformAlign = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
     this.uniformBuffer = device.createBuffer({ size: UNIFORM_RING_BYTES, usage: U.UNIFORM | U.COPY_DST, label: 'uniform ring' });
     this.statusBuffer = device.createBuffer({ size: STATUS_BYTES, usage: U.STORAGE | U.COPY_SRC | U.COPY_DST, label: 'status' });
+    this.timestamps = this.features.has('timestamp-query') ? new GpuTimestamps(device, globals) : null;
     device.addEventListener('uncapturederror', (event) => {
       this.fail(`${(event as GPUUncapturedErrorEvent).error.message}`);
     });
@@ -271,6 +276,7 @@ export class WebGpuDevice implements Device {
     this.stagingPool.destroy();
     this.uniformBuffer.destroy();
     this.statusBuffer.destroy();
+    this.timestamps?.destroy();
     this.pipelines.clear();
     this.gpu?.destroy();
     this.gpu = null;
@@ -309,10 +315,13 @@ export class WebGpuDevice implements Device {
     }
     if (options.status) entries.push({ binding: entries.length, resource: { buffer: this.statusBuffer } });
     const bindGroup = this.device.createBindGroup({ layout: bindGroupLayout, entries, label: options.key });
-    const pass = this.computePass();
+    const timestampWrites = profiler.enabled ? this.timestamps?.next(options.key) : undefined;
+    if (timestampWrites) this.endPass(); // a timed dispatch gets a pass of its own
+    const pass = timestampWrites ? this.commandEncoder().beginComputePass({ timestampWrites }) : this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    if (timestampWrites) pass.end();
     this.counters.dispatches += 1;
     this.dispatchesInBatch += 1;
     if (this.dispatchesInBatch >= SUBMIT_EVERY) void this.flush();
@@ -322,7 +331,7 @@ export class WebGpuDevice implements Device {
   async synchronize(): Promise<void> {
     this.assertUsable('synchronize');
     const submitted = this.flush();
-    await this.whileGpuWorks(Promise.all([this.device.queue.onSubmittedWorkDone(), submitted]));
+    await this.whileGpuWorks(Promise.all([this.device.queue.onSubmittedWorkDone(), submitted, this.timestamps?.settled()]));
     if (this.failure) throw this.failure;
   }
 
@@ -415,8 +424,10 @@ export class WebGpuDevice implements Device {
     const device = this.device;
     this.endPass();
     if (this.uniformUsed > 0) device.queue.writeBuffer(this.uniformBuffer, 0, new Uint8Array(this.uniformRing, 0, this.uniformUsed));
+    this.timestamps?.resolve(this.encoder);
     device.pushErrorScope('validation');
     device.queue.submit([this.encoder.finish()]);
+    this.timestamps?.collect();
     const checked = device.popErrorScope().then(
       (error) => {
         if (error) this.fail(error.message);

@@ -5,6 +5,7 @@
 
 import type { Device, DeviceKind } from '../device/device.js';
 import { type CpuStorage, cpu } from '../device/cpu.js';
+import { profiler } from '../device/profiler.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
 import { type Shape, Tensor } from '../tensor.js';
@@ -21,7 +22,7 @@ export interface Kernel<F extends KernelFunction> {
 export function kernelFor<F extends KernelFunction>(kernel: Kernel<F>, device: Device): F {
   const impl = kernel[device.kind as DeviceKind];
   if (!impl) throw new TensorLoopError(`${kernel.name}: no ${device.kind} kernel yet`);
-  return impl;
+  return profiler.enabled ? profiler.timed(kernel.name, impl) : impl;
 }
 
 /** The TypedArray behind a CPU tensor. */
