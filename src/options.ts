@@ -28,6 +28,13 @@ export function checkOptions<T>(owner: string, options: T, accepted: readonly (k
   return options;
 }
 
+/** checkOptions for a callee that cannot do without its options (`new GPT({...})`):
+ * `undefined` is an error too, naming the accepted keys. */
+export function checkRequiredOptions<T>(owner: string, options: T, accepted: readonly (keyof NonNullable<T> & string)[]): NonNullable<T> {
+  if (options === undefined) throw new TensorLoopError(`${owner}: options {${accepted.join(', ')}} are required`);
+  return checkOptions(owner, options, accepted) as NonNullable<T>;
+}
+
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'function') return 'a function';

@@ -8,6 +8,7 @@ import { type CpuStorage, cpu } from './device/cpu.js';
 import { TensorLoopError, shapeString } from './errors.js';
 import { trackTensor } from './memory.js';
 import { Random, nextSeed } from './random.js';
+import { checkOptions } from './options.js';
 
 export type Shape = readonly number[];
 export type NestedArray = number | NestedArray[];
@@ -169,6 +170,7 @@ export function fromData(data: TypedArray, shape: Shape, device: Device = curren
 
 /** `tensor([[1, 2], [3, 4]])`, `tensor(new Float32Array(6), {shape: [2, 3]})`, `tensor(5)`. */
 export function tensor(values: NestedArray | TypedArray | readonly number[], options: CreationOptions = {}): Tensor {
+  checkOptions('tensor', options, ['shape', 'dtype', 'device']);
   const inferred = isTypedArray(values) ? [values.length] : inferShape(values as NestedArray);
   const shape = options.shape ?? inferred;
   const flat: ArrayLike<number> = isTypedArray(values) ? values : flatten(values as NestedArray);
@@ -191,11 +193,13 @@ export function tensor(values: NestedArray | TypedArray | readonly number[], opt
 }
 
 export function scalar(value: number, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  checkOptions('scalar', options, ['dtype', 'device']);
   return tensor([value], { ...options, shape: [] });
 }
 
 export function full(shape: Shape, value: number, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
   checkShape('full', shape);
+  checkOptions('full', options, ['dtype', 'device']);
   const data = typedArrayFor(options.dtype ?? 'float32', sizeOf(shape));
   data.fill(value);
   return fromData(data, shape, options.device);
@@ -203,17 +207,20 @@ export function full(shape: Shape, value: number, options: Omit<CreationOptions,
 
 export function zeros(shape: Shape, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
   checkShape('zeros', shape);
+  checkOptions('zeros', options, ['dtype', 'device']);
   const device = options.device ?? currentDefaultDevice;
   const dtype = options.dtype ?? 'float32';
   return new Tensor([...shape], dtype, device, device.allocate(dtype, sizeOf(shape)));
 }
 
 export function ones(shape: Shape, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  checkOptions('ones', options, ['dtype', 'device']);
   return full(shape, 1, options);
 }
 
 /** `arange(5)` → [0..4]; `arange(2, 10, 3)` → [2, 5, 8]. */
 export function arange(start: number, stop?: number, step = 1, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  checkOptions('arange', options, ['dtype', 'device']);
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0) throw new TensorLoopError('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
@@ -235,6 +242,7 @@ export interface RandomOptions {
 /** Normal samples (mean 0, std 1 unless given); the same seed gives the same values on every device. */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape('randn', shape);
+  checkOptions('randn', options, ['seed', 'device', 'mean', 'std']);
   const random = new Random(options.seed ?? nextSeed());
   const { mean = 0, std = 1 } = options;
   const data = new Float32Array(sizeOf(shape));
@@ -245,6 +253,7 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 /** Uniform samples in [low, high) (default [0, 1)). */
 export function randu(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape('randu', shape);
+  checkOptions('randu', options, ['seed', 'device', 'low', 'high']);
   const random = new Random(options.seed ?? nextSeed());
   const { low = 0, high = 1 } = options;
   const data = new Float32Array(sizeOf(shape));

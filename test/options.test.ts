@@ -15,6 +15,10 @@ import { ScheduleSegment, linear, makeSchedule } from '../src/loop/callbacks/lea
 import { learningRateScheduler } from '../src/loop/callbacks/learning-rate-scheduler.js';
 import { tensorBoardStatisticsLogger } from '../src/loop/callbacks/tensorboard.js';
 import { softmaxCrossEntropy } from '../src/losses/index.js';
+import { Conv2D, Dense, Dropout, Embedding, BatchNorm, LayerNorm, MaxPool2D, MultiHeadAttention, glorotUniform, zerosInit } from '../src/nn/index.js';
+import { GPT, LeNet, MLP, ResNet, TransformerBlock, TransformerClassifier } from '../src/models/index.js';
+import { CIFAR10, ImageSamples, MNIST, TrainingEpochs } from '../src/data/index.js';
+import { arange, full, ones, randn, randu, scalar, zeros } from '../src/tensor.js';
 
 /** Runs `make` (any options typing bypassed, as plain JavaScript would) and checks the error. */
 function rejects(make: () => unknown, owner: string, key: string, accepted: string[]): void {
@@ -75,6 +79,49 @@ test('the loop and its callbacks reject unknown options', async () => {
   rejects(() => new ScheduleSegment(loose({ shape: linear, endRate: 0, steps: 3 })), 'ScheduleSegment', 'steps', ['stepCount']);
   rejects(() => learningRateScheduler(loose({ schedule: makeSchedule([new ScheduleSegment({ shape: linear, endRate: 0 })]), beta: 1 })), 'learningRateScheduler', 'beta', ['biasCorrectionBeta']);
   rejects(() => tensorBoardStatisticsLogger(loose({ logDir: 'x' })), 'tensorBoardStatisticsLogger', 'logDir', ['logdir', 'runName']);
+});
+
+test('layers and initializers reject unknown options', () => {
+  rejects(() => new Dense(2, 3, loose({ bias: false })), 'Dense', 'bias', ['useBias', 'activation']);
+  rejects(() => new Conv2D([3, 3, 1, 2], loose({ stride: 2 })), 'Conv2D', 'stride', ['strides', 'padding']);
+  rejects(() => new Embedding(10, 4, loose({ init: glorotUniform })), 'Embedding', 'init', ['initializer']);
+  rejects(() => new MultiHeadAttention(4, 2, loose({ masked: true })), 'MultiHeadAttention', 'masked', ['causal']);
+  rejects(() => new Dropout(0.5, loose({ rate: 0.1 })), 'Dropout', 'rate', ['seed']);
+  rejects(() => new BatchNorm(4, loose({ eps: 1e-5 })), 'BatchNorm', 'eps', ['epsilon', 'momentum']);
+  rejects(() => new LayerNorm(4, loose({ eps: 1e-5 })), 'LayerNorm', 'eps', ['epsilon']);
+  rejects(() => new MaxPool2D(loose({ windowSize: 2, stride: 2 })), 'MaxPool2D', 'stride', ['windowSize', 'strides']);
+  rejects(() => glorotUniform([2, 2], loose({ sed: 1 })), 'glorotUniform', 'sed', ['seed', 'device']);
+  rejects(() => zerosInit([2], loose({ dtype: 'int32' })), 'zerosInit', 'dtype', ['device']);
+});
+
+test('models reject unknown options, and missing options are a TensorLoopError', () => {
+  rejects(() => new LeNet(loose({ classes: 3 })), 'LeNet', 'classes', ['classCount']);
+  rejects(() => new MLP(loose({ inputSize: 2, hiddenSizes: [], outputSize: 1, activations: 'relu' })), 'MLP', 'activations', ['activation']);
+  rejects(() => new ResNet(loose({ classCount: 10, depth: 'resNet18', channels: 1 })), 'ResNet', 'channels', ['inputChannels']);
+  rejects(() => new GPT(loose({ vocabularySize: 8, contextSize: 4, modelSize: 4, headCount: 1, layerCount: 1, dropout: 0.1 })), 'GPT', 'dropout', ['layerCount']);
+  rejects(() => new TransformerBlock(loose({ modelSize: 4, headCount: 1, heads: 2 })), 'TransformerBlock', 'heads', ['headCount']);
+  rejects(() => new TransformerClassifier(loose({ vocabularySize: 8, sequenceLength: 4, modelSize: 4, headCount: 1, layerCount: 1, classCount: 2, classes: 2 })), 'TransformerClassifier', 'classes', ['classCount']);
+  assert.throws(() => new GPT(loose(undefined as unknown as object)), (e: Error) => e instanceof TensorLoopError && /^GPT: options \{vocabularySize, .*\} are required/.test(e.message));
+  assert.throws(() => new MNIST(loose(undefined as unknown as object)), (e: Error) => e instanceof TensorLoopError && /^MNIST: options/.test(e.message));
+});
+
+test('datasets reject unknown options before reading any file', () => {
+  rejects(() => new MNIST(loose({ batchSize: 8, batch_size: 8 })), 'MNIST', 'batch_size', ['batchSize', 'path']);
+  rejects(() => new CIFAR10(loose({ batchSize: 8, path: '/nonexistent', normalize: true })), 'CIFAR10', 'normalize', ['normalizing']);
+  const samples = new ImageSamples(new Uint8Array(4), new Uint8Array(4), [1], loose({}));
+  rejects(() => new TrainingEpochs(samples, loose({ batchSize: 2, shuffle: false })), 'TrainingEpochs', 'shuffle', ['batchSize', 'seed']);
+  rejects(() => new ImageSamples(new Uint8Array(4), new Uint8Array(4), [1], loose({}), loose({ mean: [0] })), 'ImageSamples', 'mean', ['normalization']);
+});
+
+test('creation functions reject unknown options', () => {
+  rejects(() => tensor([1, 2], loose({ dtpye: 'int32' })), 'tensor', 'dtpye', ['shape', 'dtype', 'device']);
+  rejects(() => scalar(1, loose({ shape: [1] })), 'scalar', 'shape', ['dtype', 'device']);
+  rejects(() => zeros([2], loose({ type: 'int32' })), 'zeros', 'type', ['dtype']);
+  rejects(() => ones([2], loose({ type: 'int32' })), 'ones', 'type', ['dtype']);
+  rejects(() => full([2], 1, loose({ type: 'int32' })), 'full', 'type', ['dtype']);
+  rejects(() => arange(0, 4, 1, loose({ type: 'int32' })), 'arange', 'type', ['dtype']);
+  rejects(() => randn([2], loose({ low: -1 })), 'randn', 'low', ['seed', 'mean', 'std']);
+  rejects(() => randu([2], loose({ std: 2 })), 'randu', 'std', ['seed', 'low', 'high']);
 });
 
 test.run();

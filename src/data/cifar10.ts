@@ -13,6 +13,7 @@ import { TensorLoopError } from '../errors.js';
 import { defaultDevice } from '../tensor.js';
 import { Batches, TrainingEpochs, inBatches } from './epochs.js';
 import { ImageSamples } from './samples.js';
+import { checkRequiredOptions } from '../options.js';
 
 const RECORD_BYTES = 1 + 3 * 32 * 32;
 export const CIFAR10_MEAN = [0.4913996898, 0.4821584196, 0.4465309242];
@@ -71,14 +72,16 @@ export class CIFAR10 {
   readonly trainingSamples: ImageSamples;
   readonly validationSamples: ImageSamples;
 
-  constructor({ batchSize, path, device = defaultDevice(), normalizing = true, seed = 0, recordsPerFile = 10000, trainingSize, validationSize }: CIFAR10Options) {
+  constructor(options: CIFAR10Options) {
+    checkRequiredOptions('CIFAR10', options, ['batchSize', 'path', 'device', 'normalizing', 'seed', 'recordsPerFile', 'trainingSize', 'validationSize']);
+    const { batchSize, path, device = defaultDevice(), normalizing = true, seed = 0, recordsPerFile = 10000, trainingSize, validationSize } = options;
     if (!path) throw new TensorLoopError(`CIFAR10: no path given; ${HOW_TO_GET}`);
     if (!existsSync(path)) throw new TensorLoopError(`CIFAR10: ${path} does not exist; ${HOW_TO_GET}`);
-    const options = normalizing ? { normalization: { mean: CIFAR10_MEAN, std: CIFAR10_STD } } : {};
+    const sampleOptions = normalizing ? { normalization: { mean: CIFAR10_MEAN, std: CIFAR10_STD } } : {};
     const train = readCIFAR10Files([1, 2, 3, 4, 5].map((i) => join(path, `data_batch_${i}.bin`)), recordsPerFile);
     const test = readCIFAR10Files([join(path, 'test_batch.bin')], recordsPerFile);
-    let trainSamples = new ImageSamples(train.pixels, train.labels, [32, 32, 3], device, options);
-    let testSamples = new ImageSamples(test.pixels, test.labels, [32, 32, 3], device, options);
+    let trainSamples = new ImageSamples(train.pixels, train.labels, [32, 32, 3], device, sampleOptions);
+    let testSamples = new ImageSamples(test.pixels, test.labels, [32, 32, 3], device, sampleOptions);
     if (trainingSize !== undefined) trainSamples = trainSamples.prefix(trainingSize);
     if (validationSize !== undefined) testSamples = testSamples.prefix(validationSize);
     this.trainingSamples = trainSamples;

@@ -10,6 +10,7 @@
 import { TensorLoopError } from '../errors.js';
 import { Random } from '../random.js';
 import type { LabeledBatch } from './batches.js';
+import { checkRequiredOptions } from '../options.js';
 
 /** Anything that can make a batch from sample indices. */
 export interface SampleSource {
@@ -58,7 +59,8 @@ export class TrainingEpochs implements Iterable<Batches> {
   private readonly order: Int32Array;
   private readonly random: Random;
 
-  constructor(private readonly samples: SampleSource, { batchSize, seed = 0 }: TrainingEpochsOptions) {
+  constructor(private readonly samples: SampleSource, options: TrainingEpochsOptions) {
+    const { batchSize, seed = 0 } = checkRequiredOptions('TrainingEpochs', options, ['batchSize', 'seed']);
     checkBatchSize('TrainingEpochs', batchSize, samples.count);
     if (batchSize > samples.count) throw new TensorLoopError(`TrainingEpochs: batchSize ${batchSize} is larger than the ${samples.count} samples`);
     this.batchSize = batchSize;

@@ -16,6 +16,7 @@ import { defaultDevice } from '../tensor.js';
 import { Batches, TrainingEpochs, inBatches } from './epochs.js';
 import { parseIdx } from './idx.js';
 import { ImageSamples } from './samples.js';
+import { checkRequiredOptions } from '../options.js';
 
 export interface MNISTOptions {
   batchSize: number;
@@ -70,7 +71,9 @@ export class MNIST {
   readonly trainingSamples: ImageSamples;
   readonly validationSamples: ImageSamples;
 
-  constructor({ batchSize, device = defaultDevice(), path, flattening = false, normalizing = false, seed = 0, trainingSize, validationSize }: MNISTOptions) {
+  constructor(options: MNISTOptions) {
+    checkRequiredOptions('MNIST', options, ['batchSize', 'device', 'path', 'flattening', 'normalizing', 'seed', 'trainingSize', 'validationSize']);
+    const { batchSize, device = defaultDevice(), path, flattening = false, normalizing = false, seed = 0, trainingSize, validationSize } = options;
     const directory = path ?? mnistDataDirectory();
     let train = loadMNISTSplit(directory, 'train', device, flattening, normalizing);
     let test = loadMNISTSplit(directory, 't10k', device, flattening, normalizing);

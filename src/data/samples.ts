@@ -8,6 +8,7 @@ import type { Device } from '../device/device.js';
 import { TensorLoopError, shapeString } from '../errors.js';
 import { fromData, sizeOf } from '../tensor.js';
 import type { LabeledBatch } from './batches.js';
+import { checkOptions } from '../options.js';
 
 export interface ImageSamplesOptions {
   /** Per-channel mean and standard deviation (channels interleaved last, NHWC), applied after /255. */
@@ -26,6 +27,7 @@ export class ImageSamples {
     readonly device: Device,
     private readonly options: ImageSamplesOptions = {},
   ) {
+    checkOptions('ImageSamples', options, ['normalization']);
     this.sampleSize = sizeOf(sampleShape);
     this.count = labels.length;
     if (pixels.length !== this.count * this.sampleSize) {

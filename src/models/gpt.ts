@@ -13,6 +13,7 @@ import { matmul } from '../ops/matmul.js';
 import { nextSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { TransformerBlock, embedTokens } from './transformer.js';
+import { checkRequiredOptions } from '../options.js';
 
 export interface GPTOptions {
   vocabularySize: number;
@@ -31,7 +32,9 @@ export class GPT extends Module {
   blocks: TransformerBlock[];
   finalNorm: LayerNorm;
 
-  constructor({ vocabularySize, contextSize, modelSize, headCount, layerCount, seed = nextSeed(), device }: GPTOptions) {
+  constructor(options: GPTOptions) {
+    checkRequiredOptions('GPT', options, ['vocabularySize', 'contextSize', 'modelSize', 'headCount', 'layerCount', 'seed', 'device']);
+    const { vocabularySize, contextSize, modelSize, headCount, layerCount, seed = nextSeed(), device } = options;
     super();
     this.tokenEmbedding = new Embedding(vocabularySize, modelSize, { initializer: normal(0.02), seed, device });
     this.positionEmbedding = new Embedding(contextSize, modelSize, { initializer: normal(0.02), seed: seed + 1, device });

@@ -9,6 +9,7 @@ import { Module } from '../nn/module.js';
 import { AvgPool2D, Flatten } from '../nn/pooling.js';
 import { nextSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { checkOptions } from '../options.js';
 
 export interface LeNetOptions {
   classCount?: number;
@@ -26,7 +27,8 @@ export class LeNet extends Module {
   fc2: Dense;
   fc3: Dense;
 
-  constructor({ classCount = 10, seed = nextSeed(), device }: LeNetOptions = {}) {
+  constructor(options: LeNetOptions = {}) {
+    const { classCount = 10, seed = nextSeed(), device } = checkOptions('LeNet', options, ['classCount', 'seed', 'device']);
     super();
     this.conv1 = new Conv2D([5, 5, 1, 6], { padding: 'same', activation: 'relu', seed, device });
     this.conv2 = new Conv2D([5, 5, 6, 16], { activation: 'relu', seed: seed + 1, device });

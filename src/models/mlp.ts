@@ -7,6 +7,7 @@ import { Dense } from '../nn/dense.js';
 import { Module } from '../nn/module.js';
 import { nextSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { checkRequiredOptions } from '../options.js';
 
 export interface MLPOptions {
   inputSize: number;
@@ -20,7 +21,9 @@ export interface MLPOptions {
 export class MLP extends Module {
   layers: Dense[];
 
-  constructor({ inputSize, hiddenSizes, outputSize, activation = 'relu', seed = nextSeed(), device }: MLPOptions) {
+  constructor(options: MLPOptions) {
+    checkRequiredOptions('MLP', options, ['inputSize', 'hiddenSizes', 'outputSize', 'activation', 'seed', 'device']);
+    const { inputSize, hiddenSizes, outputSize, activation = 'relu', seed = nextSeed(), device } = options;
     super();
     const sizes = [inputSize, ...hiddenSizes, outputSize];
     this.layers = sizes.slice(1).map((size, i) => new Dense(sizes[i]!, size, { activation: i < hiddenSizes.length ? activation : 'identity', seed: seed + i, device }));

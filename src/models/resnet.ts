@@ -17,6 +17,7 @@ import { GlobalAvgPool2D, MaxPool2D } from '../nn/pooling.js';
 import { add, relu } from '../ops/elementwise.js';
 import { nextSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { checkRequiredOptions } from '../options.js';
 
 interface LayerContext {
   seed: () => number;
@@ -77,7 +78,9 @@ export class ResNet extends Module {
   pool = new GlobalAvgPool2D();
   classifier: Dense;
 
-  constructor({ classCount, depth, downsamplingInFirstStage = true, inputChannels = 3, seed = nextSeed(), device }: ResNetOptions) {
+  constructor(options: ResNetOptions) {
+    checkRequiredOptions('ResNet', options, ['classCount', 'depth', 'downsamplingInFirstStage', 'inputChannels', 'seed', 'device']);
+    const { classCount, depth, downsamplingInFirstStage = true, inputChannels = 3, seed = nextSeed(), device } = options;
     super();
     if (![20, 32, 44, 56].includes(depth)) throw new TensorLoopError(`ResNet: depth must be 20, 32, 44 or 56, got ${depth}`);
     let next = seed;

@@ -16,6 +16,7 @@ import { add } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { nextSeed } from '../random.js';
 import { type Tensor, arange } from '../tensor.js';
+import { checkRequiredOptions } from '../options.js';
 
 export interface TransformerBlockOptions {
   modelSize: number;
@@ -33,7 +34,9 @@ export class TransformerBlock extends Module {
   expand: Dense;
   contract: Dense;
 
-  constructor({ modelSize, headCount, feedForwardSize = 4 * modelSize, causal = false, seed = nextSeed(), device }: TransformerBlockOptions) {
+  constructor(options: TransformerBlockOptions) {
+    checkRequiredOptions('TransformerBlock', options, ['modelSize', 'headCount', 'feedForwardSize', 'causal', 'seed', 'device']);
+    const { modelSize, headCount, feedForwardSize = 4 * modelSize, causal = false, seed = nextSeed(), device } = options;
     super();
     this.norm1 = new LayerNorm(modelSize, { epsilon: 1e-5, device });
     this.attention = new MultiHeadAttention(modelSize, headCount, { causal, seed, device });
@@ -71,6 +74,7 @@ export class TransformerClassifier extends Module {
 
   constructor(options: TransformerClassifierOptions) {
     super();
+    checkRequiredOptions('TransformerClassifier', options, ['vocabularySize', 'sequenceLength', 'modelSize', 'headCount', 'layerCount', 'classCount', 'feedForwardSize', 'seed', 'device']);
     const { vocabularySize, sequenceLength, modelSize, headCount, layerCount, classCount, feedForwardSize, seed = nextSeed(), device } = options;
     const init: Initializer = normal(0.02);
     this.tokenEmbedding = new Embedding(vocabularySize, modelSize, { initializer: init, seed, device });

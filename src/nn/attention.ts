@@ -15,6 +15,7 @@ import { type Tensor, fromData } from '../tensor.js';
 import { nextSeed } from '../random.js';
 import { Dense } from './dense.js';
 import { Module } from './module.js';
+import { checkOptions } from '../options.js';
 
 export interface MultiHeadAttentionOptions {
   causal?: boolean;
@@ -31,7 +32,8 @@ export class MultiHeadAttention extends Module {
   output: Dense;
   readonly causal: boolean;
 
-  constructor(readonly modelSize: number, readonly headCount: number, { causal = false, seed = nextSeed(), device }: MultiHeadAttentionOptions = {}) {
+  constructor(readonly modelSize: number, readonly headCount: number, options: MultiHeadAttentionOptions = {}) {
+    const { causal = false, seed = nextSeed(), device } = checkOptions('MultiHeadAttention', options, ['causal', 'seed', 'device']);
     super();
     if (!Number.isInteger(headCount) || headCount < 1 || modelSize % headCount !== 0) {
       throw this.error(`modelSize ${modelSize} must be a multiple of headCount ${headCount}`);

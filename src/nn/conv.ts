@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { type ActivationFunction, type ActivationLike, activationFunction } from './activations.js';
 import { type Initializer, glorotUniform, zerosInit } from './initializers.js';
 import { Module } from './module.js';
+import { checkOptions } from '../options.js';
 
 type Pair = number | readonly [number, number];
 
@@ -34,6 +35,7 @@ export class Conv2D extends Module {
 
   constructor(filterShape: readonly [number, number, number, number], options: Conv2DOptions = {}) {
     super();
+    checkOptions('Conv2D', options, ['strides', 'padding', 'dilations', 'activation', 'useBias', 'weightInitializer', 'seed', 'device']);
     const { strides = 1, padding = 'valid', dilations = 1, activation = 'identity', useBias = true, weightInitializer = glorotUniform, seed, device } = options;
     if (filterShape.length !== 4 || filterShape.some((d) => !Number.isInteger(d) || d < 1)) {
       throw this.error(`filterShape must be [height, width, inChannels, outChannels] of positive integers, got ${JSON.stringify(filterShape)}`);

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { type ActivationFunction, type ActivationLike, activationFunction } from './activations.js';
 import { type Initializer, glorotUniform, zerosInit } from './initializers.js';
 import { Module } from './module.js';
+import { checkOptions } from '../options.js';
 
 export interface DenseOptions {
   activation?: ActivationLike;
@@ -26,7 +27,9 @@ export class Dense extends Module {
   readonly outputSize: number;
   private readonly activation: ActivationFunction;
 
-  constructor(inputSize: number, outputSize: number, { activation = 'identity', useBias = true, weightInitializer = glorotUniform, seed, device }: DenseOptions = {}) {
+  constructor(inputSize: number, outputSize: number, options: DenseOptions = {}) {
+    checkOptions('Dense', options, ['activation', 'useBias', 'weightInitializer', 'seed', 'device']);
+    const { activation = 'identity', useBias = true, weightInitializer = glorotUniform, seed, device } = options;
     super();
     this.inputSize = inputSize;
     this.outputSize = outputSize;

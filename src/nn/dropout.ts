@@ -7,11 +7,13 @@ import { dropout } from '../ops/nn.js';
 import { Random, nextSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
+import { checkOptions } from '../options.js';
 
 export class Dropout extends Module {
   private readonly random: Random;
 
-  constructor(readonly rate: number, { seed = nextSeed() }: { seed?: number } = {}) {
+  constructor(readonly rate: number, options: { seed?: number } = {}) {
+    const { seed = nextSeed() } = checkOptions('Dropout', options, ['seed']);
     super();
     if (!(rate >= 0 && rate < 1)) throw new TensorLoopError(`Dropout: rate must be in [0, 1), got ${rate}`);
     this.random = new Random(seed);

@@ -9,6 +9,7 @@ import { gather } from '../ops/movement.js';
 import type { Tensor } from '../tensor.js';
 import { type Initializer, uniform } from './initializers.js';
 import { Module } from './module.js';
+import { checkOptions } from '../options.js';
 
 export interface EmbeddingOptions {
   initializer?: Initializer;
@@ -19,7 +20,8 @@ export interface EmbeddingOptions {
 export class Embedding extends Module {
   weight: Tensor;
 
-  constructor(readonly vocabularySize: number, readonly embeddingSize: number, { initializer = uniform(0.05), seed, device }: EmbeddingOptions = {}) {
+  constructor(readonly vocabularySize: number, readonly embeddingSize: number, options: EmbeddingOptions = {}) {
+    const { initializer = uniform(0.05), seed, device } = checkOptions('Embedding', options, ['initializer', 'seed', 'device']);
     super();
     this.weight = initializer([vocabularySize, embeddingSize], { seed, device });
   }

@@ -8,6 +8,7 @@ import { TensorLoopError, shapeString } from '../errors.js';
 import { keep } from '../memory.js';
 import { nextSeed } from '../random.js';
 import { type Shape, type Tensor, full, randn, randu } from '../tensor.js';
+import { checkOptions } from '../options.js';
 
 export interface InitializerOptions {
   /** Random seed; a fresh deterministic seed when omitted. */
@@ -18,6 +19,8 @@ export interface InitializerOptions {
 /** A function that makes a parameter of a given shape. */
 export type Initializer = (shape: Shape, options?: InitializerOptions) => Tensor;
 
+const checked = (owner: string, options: InitializerOptions = {}): InitializerOptions => checkOptions(owner, options, ['seed', 'device']);
+
 /** Fan-in and fan-out of a weight shape: [in, out] for Dense, [kh, kw, in, out] (HWIO)
  * for Conv2D, where the receptive field kh·kw multiplies both. */
 export function fans(shape: Shape): [number, number] {
@@ -27,7 +30,8 @@ export function fans(shape: Shape): [number, number] {
 }
 
 /** Glorot (Xavier) uniform: U(-l, l) with l = √(6 / (fanIn + fanOut)). */
-export const glorotUniform: Initializer = (shape, { seed = nextSeed(), device } = {}) => {
+export const glorotUniform: Initializer = (shape, options) => {
+  const { seed = nextSeed(), device } = checked('glorotUniform', options);
   const [fanIn, fanOut] = fans(shape);
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   return keep(randu(shape, { seed, device, low: -limit, high: limit }));
@@ -35,21 +39,28 @@ export const glorotUniform: Initializer = (shape, { seed = nextSeed(), device } 
 
 /** He (Kaiming) normal: N(0, 2 / fanIn), suited to ReLU networks. (A plain normal, as in
  * Swift for TensorFlow's `heNormal`; Keras truncates at two standard deviations.) */
-export const heNormal: Initializer = (shape, { seed = nextSeed(), device } = {}) => {
+export const heNormal: Initializer = (shape, options) => {
+  const { seed = nextSeed(), device } = checked('heNormal', options);
   const [fanIn] = fans(shape);
   return keep(randn(shape, { seed, device, std: Math.sqrt(2 / fanIn) }));
 };
 
 /** Normal with a fixed standard deviation (0.02 as in GPT-2), for embeddings. */
 export function normal(std = 0.02): Initializer {
-  return (shape, { seed = nextSeed(), device } = {}) => keep(randn(shape, { seed, device, std }));
+  return (shape, options) => {
+    const { seed = nextSeed(), device } = checked('normal', options);
+    return keep(randn(shape, { seed, device, std }));
+  };
 }
 
 /** Uniform in [-limit, limit). */
 export function uniform(limit = 0.05): Initializer {
-  return (shape, { seed = nextSeed(), device } = {}) => keep(randu(shape, { seed, device, low: -limit, high: limit }));
+  return (shape, options) => {
+    const { seed = nextSeed(), device } = checked('uniform', options);
+    return keep(randu(shape, { seed, device, low: -limit, high: limit }));
+  };
 }
 
-export const zerosInit: Initializer = (shape, { device } = {}) => keep(full(shape, 0, { device }));
+export const zerosInit: Initializer = (shape, options) => keep(full(shape, 0, { device: checked('zerosInit', options).device }));
 
-export const onesInit: Initializer = (shape, { device } = {}) => keep(full(shape, 1, { device }));
+export const onesInit: Initializer = (shape, options) => keep(full(shape, 1, { device: checked('onesInit', options).device }));

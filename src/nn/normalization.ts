@@ -13,6 +13,7 @@ import { mean } from '../ops/reduce.js';
 import type { Tensor } from '../tensor.js';
 import { onesInit, zerosInit } from './initializers.js';
 import { Module } from './module.js';
+import { checkOptions } from '../options.js';
 
 export interface BatchNormOptions {
   momentum?: number;
@@ -31,7 +32,8 @@ export class BatchNorm extends Module {
   readonly epsilon: number;
   protected override readonly stateNames: ReadonlySet<string> = new Set(['runningMean', 'runningVariance']);
 
-  constructor(readonly featureCount: number, { momentum = 0.99, epsilon = 0.001, device }: BatchNormOptions = {}) {
+  constructor(readonly featureCount: number, options: BatchNormOptions = {}) {
+    const { momentum = 0.99, epsilon = 0.001, device } = checkOptions('BatchNorm', options, ['momentum', 'epsilon', 'device']);
     super();
     if (!(momentum >= 0 && momentum <= 1)) throw this.error(`momentum must be in [0, 1], got ${momentum}`);
     this.scale = onesInit([featureCount], { device });
@@ -76,7 +78,8 @@ export class LayerNorm extends Module {
   offset: Tensor;
   readonly epsilon: number;
 
-  constructor(readonly featureCount: number, { epsilon = 0.001, device }: LayerNormOptions = {}) {
+  constructor(readonly featureCount: number, options: LayerNormOptions = {}) {
+    const { epsilon = 0.001, device } = checkOptions('LayerNorm', options, ['epsilon', 'device']);
     super();
     this.scale = onesInit([featureCount], { device });
     this.offset = zerosInit([featureCount], { device });

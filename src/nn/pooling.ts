@@ -8,6 +8,7 @@ import { reshape } from '../ops/movement.js';
 import { mean } from '../ops/reduce.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
+import { checkOptions } from '../options.js';
 
 type Pair = number | readonly [number, number];
 
@@ -19,6 +20,7 @@ export interface Pool2DLayerOptions {
 
 abstract class Pool2D extends Module {
   constructor(readonly options: Pool2DLayerOptions) {
+    checkOptions(new.target.name, options, ['windowSize', 'strides', 'padding']);
     super();
   }
 

@@ -23,7 +23,8 @@ export interface TensorBoardLoggerOptions {
 }
 
 export function tensorBoardStatisticsLogger(options: TensorBoardLoggerOptions = {}) {
-  const { logdir = 'run/tensorboard/stats', runName = String(Date.now() / 1000) } = checkOptions('tensorBoardStatisticsLogger', options, ['logdir', 'runName']);
+  checkOptions('tensorBoardStatisticsLogger', options, ['logdir', 'runName']);
+  const { logdir = 'run/tensorboard/stats', runName = String(Date.now() / 1000) } = options;
   const writers = new Map<'train' | 'validation', EventFileWriter>();
   const writer = (phase: 'train' | 'validation'): EventFileWriter => {
     let w = writers.get(phase);
