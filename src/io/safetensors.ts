@@ -62,7 +62,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
   } catch (error) {
     throw new TensorLoopError(`${source}: header is not valid JSON (${(error as Error).message})`);
   }
@@ -70,19 +70,21 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const tensors = new Map<string, SafetensorsEntry>();
+  const spans: { name: string; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') {
-      metadata = value as Record<string, string>;
+      metadata = checkMetadata(source, value);
       continue;
     }
-    const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const dtype = CODE_DTYPES[String(info?.dtype)];
-    if (!dtype) throw new TensorLoopError(`${source}: tensor '${name}' has dtype ${String(info?.dtype)}; only F32 and I32 are supported`);
+    const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new TensorLoopError(`${source}: tensor '${name}' has no {dtype, shape, data_offsets} entry in the header`);
+    const dtype = CODE_DTYPES[String(info.dtype)];
+    if (!dtype) throw new TensorLoopError(`${source}: tensor '${name}' has dtype ${String(info.dtype)}; only F32 and I32 are supported`);
     const shape = info.shape;
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new TensorLoopError(`${source}: tensor '${name}' has a bad shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new TensorLoopError(`${source}: tensor '${name}' has a bad shape ${JSON.stringify(shape)}`);
     const offsets = info.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       throw new TensorLoopError(`${source}: tensor '${name}' has bad data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
@@ -93,10 +95,40 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
     if (end > dataLength) {
       throw new TensorLoopError(`${source}: tensor '${name}' ends at byte ${end} of the data but the file holds ${dataLength} (truncated)`);
     }
-    const data = readLittleEndian(bytes.subarray(dataStart + begin, dataStart + end), dtype);
-    tensors.set(name, { dtype, shape: shape as number[], data });
+    spans.push({ name, begin, end });
+  }
+  checkLayout(source, spans, dataLength);
+  for (const { name, begin, end } of spans) {
+    const info = header[name] as { dtype: string; shape: number[] };
+    const dtype = CODE_DTYPES[info.dtype]!;
+    tensors.set(name, { dtype, shape: info.shape, data: readLittleEndian(bytes.subarray(dataStart + begin, dataStart + end), dtype) });
   }
   return { tensors, metadata };
+}
+
+/** `__metadata__` must map strings to strings. */
+function checkMetadata(source: string, value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TensorLoopError(`${source}: __metadata__ is not a JSON object`);
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw new TensorLoopError(`${source}: __metadata__ '${key}' is ${JSON.stringify(v)}, not a string`);
+  }
+  return value as Record<string, string>;
+}
+
+/** The tensors' byte ranges must tile the data section exactly, as the reference
+ * implementation requires: in offset order, each begins where the previous ended (no
+ * overlap, no gap), and the last ends where the file does (no trailing bytes). */
+function checkLayout(source: string, spans: readonly { name: string; begin: number; end: number }[], dataLength: number): void {
+  const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let previous = 'the start of the data';
+  for (const { name, begin, end } of sorted) {
+    if (begin < at) throw new TensorLoopError(`${source}: tensor '${name}' (bytes ${begin}-${end}) overlaps ${previous}`);
+    if (begin > at) throw new TensorLoopError(`${source}: ${begin - at} bytes of the data between ${previous} and tensor '${name}' belong to no tensor`);
+    at = end;
+    previous = `tensor '${name}'`;
+  }
+  if (at !== dataLength) throw new TensorLoopError(`${source}: ${dataLength - at} bytes after ${previous} belong to no tensor (a corrupt or foreign file)`);
 }
 
 /** True on every platform Node runs on in practice; the DataView paths are the fallback. */
