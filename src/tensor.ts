@@ -200,6 +200,7 @@ export function scalar(value: number, options: Omit<CreationOptions, 'shape'> = 
 export function full(shape: Shape, value: number, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
   checkShape('full', shape);
   checkOptions('full', options, ['dtype', 'device']);
+  if (options.dtype === 'int32') checkInt32('full', value);
   const data = typedArrayFor(options.dtype ?? 'float32', sizeOf(shape));
   data.fill(value);
   return fromData(data, shape, options.device);
@@ -224,6 +225,11 @@ export function arange(start: number, stop?: number, step = 1, options: Omit<Cre
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0) throw new TensorLoopError('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  if (options.dtype === 'int32') {
+    checkInt32('arange', start, 'start');
+    checkInt32('arange', step, 'step');
+    if (n > 0) checkInt32('arange', start + (n - 1) * step, 'last value');
+  }
   const data = typedArrayFor(options.dtype ?? 'float32', n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return fromData(data, [n], options.device);
@@ -259,6 +265,12 @@ export function randu(shape: Shape, options: RandomOptions = {}): Tensor {
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * random.next();
   return fromData(data, shape, options.device);
+}
+
+/** An int32 tensor holds exactly the integers in [−2³¹, 2³¹): anything else is an error, not
+ * a silent wrap (as `tensor` does for its values). */
+function checkInt32(op: string, value: number, what = 'value'): void {
+  if ((value | 0) !== value) throw new TensorLoopError(`${op}: int32 ${what} expected, got ${value} (int32 holds the integers from -2147483648 to 2147483647)`);
 }
 
 function checkShape(op: string, shape: Shape): void {

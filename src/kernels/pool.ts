@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { type Conv2DInfo, forEachWindowTap } from './conv.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput } from './wgsl.js';
+import { WGSL_IEEE } from './ieee.js';
 
 export type PoolOp = 'max' | 'avg';
 
@@ -16,7 +17,7 @@ function forEachInWindow(g: Conv2DInfo, n: number, oh: number, ow: number, visit
 }
 
 /** y[n, oh, ow, c] = max (or mean) of x over the window's in-bounds elements (padding is
- * ignored, not counted as zeros). */
+ * ignored, not counted as zeros). The max of a window holding NaN is NaN. */
 export const pool2dKernel: Kernel<(op: PoolOp, x: Tensor, info: Conv2DInfo) => Tensor> = {
   name: 'pool2d',
   cpu(op, x, g) {
@@ -55,8 +56,9 @@ export const pool2dKernel: Kernel<(op: PoolOp, x: Tensor, info: Conv2DInfo) => T
   },
 };
 
-/** dx: max pooling sends dy[n, oh, ow, c] to the window's first maximum; average pooling
- * shares it equally among the window's in-bounds elements. */
+/** dx: max pooling sends dy[n, oh, ow, c] to the window's first maximum (its first NaN,
+ * when it holds one: the NaN is the maximum, as in PyTorch); average pooling shares it
+ * equally among the window's in-bounds elements. */
 export const pool2dBackwardKernel: Kernel<(op: PoolOp, dy: Tensor, x: Tensor, info: Conv2DInfo) => Tensor> = {
   name: 'pool2dBackward',
   cpu(op, dy, x, g) {
@@ -75,8 +77,9 @@ export const pool2dBackwardKernel: Kernel<(op: PoolOp, dy: Tensor, x: Tensor, in
             at.fill(-1);
             forEachInWindow(g, n, oh, ow, (xBase) => {
               for (let c = 0; c < C; c++) {
-                if (X[xBase + c]! > best[c]! || at[c] === -1) {
-                  best[c] = X[xBase + c]!;
+                const v = X[xBase + c]!;
+                if (at[c] === -1 || (!Number.isNaN(best[c]!) && (Number.isNaN(v) || v > best[c]!))) {
+                  best[c] = v;
                   at[c] = xBase + c;
                 }
               }
@@ -135,12 +138,10 @@ fn tapIndex(w: Window, kh: u32, kw: u32) -> i32 { // -1 when the tap is in the p
   if (ih < 0 || iw < 0 || ih >= i32(u.inH) || iw >= i32(u.inW)) { return -1; }
   return i32(((w.n * u.inH + u32(ih)) * u.inW + u32(iw)) * u.C + w.c);
 }
-// -Infinity, what the CPU's max of an empty window gives. Built from its bits at run time
-// (WGSL has no infinity literal and rejects it in constant expressions); never computed with.
-fn negativeInfinity() -> f32 { let bits = 0xff800000u; return bitcast<f32>(bits); }`;
+${WGSL_IEEE}`;
 
 // One invocation computes one output element y[n, oh, ow, c]: the max (or mean) over the
-// in-bounds taps of its window.
+// in-bounds taps of its window (maxNan: a NaN tap makes the max NaN).
 function pool2dWgsl(op: PoolOp): string {
   return /* wgsl */ `${POOL_HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -154,10 +155,10 @@ ${ELEMENTWISE_MAIN}
   for (var kh = 0u; kh < u.kH; kh++) {
     for (var kw = 0u; kw < u.kW; kw++) {
       let i = tapIndex(w, kh, kw);
-      if (i >= 0) { ${op === 'max' ? 'acc = select(max(acc, x[i]), x[i], count == 0u);' : 'acc += x[i];'} count++; }
+      if (i >= 0) { ${op === 'max' ? 'acc = select(maxNan(acc, x[i]), x[i], count == 0u);' : 'acc += x[i];'} count++; }
     }
   }
-  y[index] = ${op === 'max' ? 'select(acc, negativeInfinity(), count == 0u)' : 'acc / f32(max(count, 1u))'};
+  y[index] = ${op === 'max' ? 'select(acc, infinity(true), count == 0u)' : 'acc / f32(max(count, 1u))'}; // an empty window's max is -Inf, as on the CPU
 }`;
 }
 
@@ -174,7 +175,7 @@ function pool2dBackwardWgsl(op: PoolOp): string {
         for (var kh2 = 0u; kh2 < u.kH; kh2++) {
           for (var kw2 = 0u; kw2 < u.kW; kw2++) {
             let j = tapIndex(w, kh2, kw2);
-            if (j >= 0 && (at < 0 || x[j] > bestValue)) { at = j; bestValue = x[j]; }
+            if (j >= 0 && (at < 0 || (!isNan(bestValue) && (isNan(x[j]) || x[j] > bestValue)))) { at = j; bestValue = x[j]; }
           }
         }
         if (at == i32(index)) { acc += dy[o]; }`

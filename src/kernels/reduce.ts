@@ -9,10 +9,13 @@ import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { gpuDevice, gpuOutput, isSoftwareAdapter, isVectorizable, wgslType } from './wgsl.js';
+import { WGSL_IEEE } from './ieee.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 
-/** out[o] = reduce(x[o*inner .. o*inner+inner)); arg ops give the first index found. */
+/** out[o] = reduce(x[o*inner .. o*inner+inner)). A NaN wins every comparison, as in PyTorch:
+ * max and min of a row holding NaN are NaN, argmax and argmin give the index of its first
+ * NaN; otherwise the arg ops give the first index of the extremum. */
 export const reduceKernel: Kernel<(op: ReduceOp, x: Tensor, outer: number, inner: number) => Tensor> = {
   name: 'reduce',
   cpu(op, x, outer, inner) {
@@ -20,7 +23,11 @@ export const reduceKernel: Kernel<(op: ReduceOp, x: Tensor, outer: number, inner
     const out = typedArrayFor(op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype, outer);
     for (let o = 0; o < outer; o++) {
       const base = o * inner;
-      if (op === 'sum') {
+      if (op === 'sum' && x.dtype === 'int32') {
+        let acc = 0; // int32 sums wrap modulo 2³², as on the GPU (in any order)
+        for (let i = 0; i < inner; i++) acc = (acc + input[base + i]!) | 0;
+        out[o] = acc;
+      } else if (op === 'sum') {
         let acc = 0; // float64 accumulator: the reference is more exact than the GPU's tree
         for (let i = 0; i < inner; i++) acc += input[base + i]!;
         out[o] = acc;
@@ -35,9 +42,9 @@ export const reduceKernel: Kernel<(op: ReduceOp, x: Tensor, outer: number, inner
       } else {
         let best = input[base]!;
         let at = 0;
-        for (let i = 1; i < inner; i++) {
+        for (let i = 1; i < inner && !Number.isNaN(best); i++) {
           const v = input[base + i]!;
-          if (op === 'argmax' ? v > best : v < best) {
+          if (Number.isNaN(v) || (op === 'argmax' ? v > best : v < best)) {
             best = v;
             at = i;
           }
@@ -143,7 +150,7 @@ function reducePass(
 // Vectorized (sum, max, min over segments starting on a vec4): the input is read as vec4s;
 // sum keeps four running sums (a vec4) added at the end, max and min fold the four
 // components in order. Arg ops carry (value, index) pairs and prefer the lower index on
-// ties, as the CPU does.
+// ties, as the CPU does; NaN beats every number (see `better`).
 function reduceWgsl(op: ReduceOp, dtype: DType, serial: boolean, withIndices: boolean, vectorized: boolean): string {
   const T = wgslType(dtype);
   const isArg = op === 'argmax' || op === 'argmin';
@@ -151,14 +158,21 @@ function reduceWgsl(op: ReduceOp, dtype: DType, serial: boolean, withIndices: bo
   const lowest = T === 'f32' ? 'bitcast<f32>(0xff800000u + u.rows * 0u)' : 'i32(-2147483647 - 1)';
   const highest = T === 'f32' ? 'bitcast<f32>(0x7f800000u + u.rows * 0u)' : 'i32(2147483647)';
   const init = op === 'sum' ? `${T}(0)` : op === 'max' || op === 'argmax' ? lowest : highest;
-  // does candidate (v, i) replace the running (best, at)?
-  const better = {
+  // does candidate (v, i) replace the running (best, at)? For floats NaN is tested by its
+  // bits before any comparison: a NaN replaces any number, and is replaced by nothing but
+  // an earlier NaN (the arg ops' partial results may arrive out of order).
+  const order = op === 'max' || op === 'argmax' ? '>' : '<';
+  let better = {
     sum: '',
-    max: T === 'f32' ? 'v > best || isNan(v)' : 'v > best',
-    min: T === 'f32' ? 'v < best || isNan(v)' : 'v < best',
-    argmax: 'v > best || (v == best && i < at)',
-    argmin: 'v < best || (v == best && i < at)',
+    max: T === 'f32' ? '!isNan(best) && (isNan(v) || v > best)' : 'v > best',
+    min: T === 'f32' ? '!isNan(best) && (isNan(v) || v < best)' : 'v < best',
+    argmax: '',
+    argmin: '',
   }[op];
+  if (isArg) {
+    const byValue = `v ${order} best || (v == best && i < at)`;
+    better = T === 'f32' ? `select(!isNan(best) && (${byValue}), !isNan(best) || i < at, isNan(v))` : byValue;
+  }
   const fold = op === 'sum' ? 'best = best + v;' : `if (${better}) { best = v; at = i; }`;
   const outputs = isArg
     ? `@group(0) @binding(${withIndices ? 3 : 2}) var<storage, read_write> ys: array<${T}>;
@@ -188,7 +202,7 @@ struct Uniforms { rows: u32, inner: u32, chunk: u32, chunks: u32 }
 ${vectorized ? `@group(0) @binding(1) var<storage, read> xs4: array<vec4<${T}>>;` : `@group(0) @binding(1) var<storage, read> xs: array<${T}>;`}
 ${withIndices ? '@group(0) @binding(2) var<storage, read> xi: array<i32>;' : ''}
 ${outputs}
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }`;
+${WGSL_IEEE}`;
   // workgroup (or invocation) w reduces chunk w % chunks of row w / chunks: [start, end)
   const segment = /* wgsl */ `if (w >= u.rows * u.chunks) { return; }
   let row = w / u.chunks;

@@ -4,7 +4,7 @@
 import { noGrad } from '../autodiff/tape.js';
 import { TensorLoopError } from '../errors.js';
 import { randu, type Tensor } from '../tensor.js';
-import { add, div, exp, greaterEqual, log, mul, sub } from './elementwise.js';
+import { abs, add, div, equal, exp, greaterEqual, log, mul, sub, where } from './elementwise.js';
 import { max, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { assertFloat, assertTensor, composite, normalizeAxis } from './util.js';
@@ -37,13 +37,18 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   });
 }
 
-/** log Σ e^x along `axis`, computed as m + log Σ e^{x - m}. */
+/** log Σ e^x along `axis`, computed as m + log Σ e^{x - m}. An infinite row max shifts by
+ * 0 instead (as PyTorch), so a row of −Inf gives −Inf and a row holding +Inf gives +Inf
+ * rather than the NaN of ∞ − ∞. */
 export function logSumExp(x: Tensor, axis = -1, { keepDims = false } = {}): Tensor {
   assertTensor('logSumExp', x);
   assertFloat('logSumExp', x);
   const ax = normalizeAxis('logSumExp', axis, x.rank);
   return composite(() => {
-    const m = shift(x, ax);
+    const m = noGrad(() => {
+      const rowMax = shift(x, ax);
+      return where(equal(abs(rowMax), Infinity), 0, rowMax);
+    });
     const out = add(m, log(sum(exp(sub(x, m)), ax, { keepDims: true })));
     return keepDims ? out : reshape(out, x.shape.filter((_, i) => i !== ax));
   });

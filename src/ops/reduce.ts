@@ -1,13 +1,14 @@
 // Reductions: sum, max, min, argmax, argmin along any axes (negative allowed), with
 // keepDims; mean is a composite. Gradients: sum broadcasts dy back; max/min send dy to
-// the elements equal to the extremum, shared equally among ties.
+// the elements equal to the extremum, shared equally among ties (among the NaNs, when the
+// extremum is NaN).
 
 import { record } from '../autodiff/tape.js';
 import { TensorLoopError, shapeString } from '../errors.js';
 import { kernelFor } from '../kernels/kernel.js';
 import { type ReduceOp, reduceKernel } from '../kernels/reduce.js';
 import { type Shape, type Tensor, sizeOf } from '../tensor.js';
-import { div, equal, mul } from './elementwise.js';
+import { add, div, equal, mul, notEqual } from './elementwise.js';
 import { broadcastTo, reshape, transpose } from './movement.js';
 import { assertTensor, composite, normalizeAxes, sameShape } from './util.js';
 
@@ -41,7 +42,9 @@ function reduceAlong(op: ReduceOp, x: Tensor, axes: number[], keepDims: boolean)
     record('sum', [x], y, (dy) => [broadcastTo(reshape(dy, keptShape), x.shape)]);
   } else if (op === 'max' || op === 'min') {
     record(op, [x], y, (dy) => {
-      const isExtreme = equal(x, reshape(y, keptShape));
+      // the extremum's positions; where it is NaN, the NaN positions (as PyTorch)
+      const yKept = reshape(y, keptShape);
+      const isExtreme = add(equal(x, yKept), mul(notEqual(x, x), notEqual(yKept, yKept)));
       const share = div(isExtreme, sum(isExtreme, axes, { keepDims: true }));
       return [mul(share, reshape(dy, keptShape))];
     });

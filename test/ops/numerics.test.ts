@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { grad } from '../../src/autodiff/gradients.js';
 import * as ops from '../../src/ops/index.js';
-import { type Tensor, tensor } from '../../src/tensor.js';
+import { TensorLoopError } from '../../src/errors.js';
+import { type Tensor, arange, full, tensor } from '../../src/tensor.js';
 import { assertClose } from '../helpers/assert.js';
 import { testDevices } from './support.js';
 
@@ -97,6 +98,23 @@ for (const device of await testDevices()) {
     assertSame(await ops.square(a).data(), [1, 0, 1, 0], 'square');
     assertSame(await ops.neg(t([min, max, 0], 'int32')).data(), [min, -max, 0], 'neg');
     assertSame(await ops.abs(t([min, -5, 0], 'int32')).data(), [min, 5, 0], 'abs');
+  });
+
+  test(`full and arange refuse int32 values an int32 cannot hold, as tensor does ${on}`, async () => {
+    const int32 = { device, dtype: 'int32' as const };
+    for (const [make, pattern] of [
+      [() => full([2], 3e9, int32), /full: int32 value expected, got 3000000000/],
+      [() => full([2], 1.5, int32), /full: int32 value expected, got 1.5/],
+      [() => full([2], NaN, int32), /full: int32 value expected, got NaN/],
+      [() => arange(2147483640, 2147483650, 1, int32), /arange: int32 last value expected, got 2147483649/],
+      [() => arange(0.5, 3, 1, int32), /arange: int32 start expected/],
+      [() => arange(0, 3, 0.5, int32), /arange: int32 step expected/],
+    ] as const) {
+      assert.throws(make, (e: Error) => e instanceof TensorLoopError && pattern.test(e.message), String(pattern));
+    }
+    assertSame(await full([2], -2147483648, int32).data(), [-2147483648, -2147483648], 'full at the limit');
+    assertSame(await arange(2147483645, 2147483648, 1, int32).data(), [2147483645, 2147483646, 2147483647], 'arange up to the limit');
+    assertSame(await full([1], 3e9, { device }).data(), [3e9], 'float32 holds it');
   });
 
   test(`int32 pow: repeated products that wrap; a negative exponent gives 0 except for ±1 (as PyTorch) ${on}`, async () => {

@@ -5,6 +5,7 @@ import { tensor } from '../../src/tensor.js';
 import { clipByGlobalNorm, clipByValue, globalNorm } from '../../src/optim/index.js';
 import { TensorLoopError } from '../../src/errors.js';
 import { assertClose } from '../helpers/assert.js';
+import { testDevices } from '../helpers/devices.js';
 
 const grads = () => new Map([['a', tensor([3, -4])], ['b', tensor([[12]])]]); // global norm 13
 
@@ -28,5 +29,19 @@ test('clipByValue clamps each element', async () => {
   assertClose(await clipped.get('b')!.data(), [3.5]);
   assert.throws(() => clipByValue(grads(), -1), (e: Error) => e instanceof TensorLoopError);
 });
+
+// Clipping must not launder a non-finite gradient into a finite one, on any device.
+for (const device of await testDevices()) {
+  test(`clipByGlobalNorm of a NaN gradient is NaN; clipByValue keeps NaN [${device.name}]`, async () => {
+    const nan = () => new Map([['a', tensor([NaN, 1, 2, 3], { device })], ['b', tensor([4], { device })]]);
+    const byNorm = clipByGlobalNorm(nan(), 1);
+    assertClose(await byNorm.get('a')!.data(), [NaN, NaN, NaN, NaN], {}, 'clipByGlobalNorm a');
+    assertClose(await byNorm.get('b')!.data(), [NaN], {}, 'clipByGlobalNorm b');
+    assertClose(await clipByValue(nan(), 2).get('a')!.data(), [NaN, 1, 2, 2], {}, 'clipByValue');
+    // an infinite norm scales finite entries to 0 and an infinite one to NaN (Inf · 0), as PyTorch
+    const inf = clipByGlobalNorm(new Map([['a', tensor([Infinity, 1, 2, 3], { device })]]), 1);
+    assertClose(await inf.get('a')!.data(), [NaN, 0, 0, 0], {}, 'infinite norm');
+  });
+}
 
 test.run();
