@@ -3,7 +3,9 @@
 export { TrainingLoop, type TrainingLoopOptions, type FitOptions, type LossFunction, type DifferentiableStep } from './training-loop.js';
 export { TRAINING_LOOP_EVENTS, type TrainingLoopEvent } from './events.js';
 export { TrainingLoopAction, type TrainingLoopActionKind } from './actions.js';
-export type { TrainingLoopState, TrainingLoopCallback, LoopModel, LoopOptimizer } from './state.js';
+export type { TrainingLoopState, LoopModel, LoopOptimizer } from './state.js';
+export { CallbackError, type TrainingLoopCallback, type TrainingLoopCallbackFunction, type TrainingLoopCallbackObject, type EventMethodName } from './callback.js';
+export { History } from './history.js';
 export { METRIC_NAMES, matthewsCorrelation, type MetricName, type Metric } from './metrics.js';
 export { StatisticsRecorder, type ReportTrigger, type StatisticsEntry } from './statistics-recorder.js';
 export { ProgressPrinter, progressBar, type ProgressPrinterOptions, type ProgressOutput } from './callbacks/progress-printer.js';
@@ -20,5 +22,5 @@ export {
   type ShapeFunction,
   type ScheduleSegmentOptions,
 } from './callbacks/learning-rate-schedule.js';
-export { learningRateScheduler, type LearningRateSchedulerOptions } from './callbacks/learning-rate-scheduler.js';
-export { tensorBoardStatisticsLogger, type TensorBoardLoggerOptions } from './callbacks/tensorboard.js';
+export { learningRateScheduler, LearningRateScheduler, type LearningRateSchedulerOptions } from './callbacks/learning-rate-scheduler.js';
+export { tensorBoardStatisticsLogger, TensorBoardStatisticsLogger, type TensorBoardLoggerOptions } from './callbacks/tensorboard.js';

@@ -4,7 +4,6 @@
 
 import type { Device } from '../device/device.js';
 import type { Tensor } from '../tensor.js';
-import type { TrainingLoopEvent } from './events.js';
 import type { StatisticsEntry } from './statistics-recorder.js';
 
 /** What the loop needs of a model: a Module satisfies it. */
@@ -24,8 +23,7 @@ export interface LoopOptimizer {
   to?(device: Device): Promise<unknown>;
 }
 
-/** A callback: called for every event, in list order; async callbacks are awaited. */
-export type TrainingLoopCallback = (loop: TrainingLoopState, event: TrainingLoopEvent) => void | Promise<void>;
+export type { TrainingLoopCallback, TrainingLoopCallbackFunction, TrainingLoopCallbackObject } from './callback.js';
 
 export interface TrainingLoopState {
   optimizer: LoopOptimizer;

@@ -14,7 +14,7 @@ import { TensorLoopError } from '../errors.js';
 import { keep } from '../memory.js';
 import { add } from '../ops/elementwise.js';
 import { type Tensor, zeros } from '../tensor.js';
-import type { TrainingLoopEvent } from './events.js';
+import { asFunction } from './callback.js';
 import { type Metric, type MetricName, flattenStatistics, makeMetric } from './metrics.js';
 import type { TrainingLoopState } from './state.js';
 
@@ -26,6 +26,7 @@ export interface StatisticsEntry {
 }
 
 export class StatisticsRecorder {
+  readonly name = 'StatisticsRecorder';
   readonly metrics: Metric[];
   reportTrigger: ReportTrigger = 'endOfBatch';
   /** How many times the accumulator was read back (one per report). */
@@ -47,20 +48,33 @@ export class StatisticsRecorder {
     this.reportTrigger = trigger;
   }
 
-  /** The callback: `callbacks: [recorder.record]`. */
-  record = async (loop: TrainingLoopState, event: TrainingLoopEvent): Promise<void> => {
-    if (event === 'trainingStart' || event === 'validationStart') {
-      this.reset();
-      loop.lastStatsLog = undefined;
-    } else if (event === 'batchEnd') {
-      const { lastStepLoss, lastStepOutput, lastStepTarget } = loop;
-      if (!lastStepLoss || !lastStepOutput || !lastStepTarget) return; // the step was cancelled before its loss
-      this.accumulate(lastStepLoss, lastStepOutput, lastStepTarget);
-      if (this.reportDue(loop.batchIndex ?? 0, loop.batchCount ?? 0)) loop.lastStatsLog = await this.measure();
-    } else if ((event === 'trainingEnd' || event === 'validationEnd') && this.unreported) {
-      loop.lastStatsLog = await this.measure();
-    }
-  };
+  onTrainingStart(loop: TrainingLoopState): void {
+    this.reset();
+    loop.lastStatsLog = undefined;
+  }
+
+  onValidationStart(loop: TrainingLoopState): void {
+    this.onTrainingStart(loop);
+  }
+
+  async onBatchEnd(loop: TrainingLoopState): Promise<void> {
+    const { lastStepLoss, lastStepOutput, lastStepTarget } = loop;
+    if (!lastStepLoss || !lastStepOutput || !lastStepTarget) return; // the step was cancelled before its loss
+    this.accumulate(lastStepLoss, lastStepOutput, lastStepTarget);
+    if (this.reportDue(loop.batchIndex ?? 0, loop.batchCount ?? 0)) loop.lastStatsLog = await this.measure();
+  }
+
+  /** A phase that ended early (cancelled) is reported here, so the phase totals are complete. */
+  async onTrainingEnd(loop: TrainingLoopState): Promise<void> {
+    if (this.unreported) loop.lastStatsLog = await this.measure();
+  }
+
+  async onValidationEnd(loop: TrainingLoopState): Promise<void> {
+    await this.onTrainingEnd(loop);
+  }
+
+  /** The function form, `callbacks: [recorder.record]` (S4TF's spelling). */
+  readonly record = asFunction(this);
 
   /** Frees the accumulator (the loop calls this when fit ends, however it ends). */
   reset(): void {

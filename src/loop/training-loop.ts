@@ -26,11 +26,13 @@ import type { Device } from '../device/device.js';
 import { TensorLoopError } from '../errors.js';
 import { endScope, keep, startScope } from '../memory.js';
 import type { Tensor } from '../tensor.js';
-import { isAction } from './actions.js';
+import { type TrainingLoopActionKind, isAction } from './actions.js';
+import { type TrainingLoopCallback, checkCallback, invokeCallback } from './callback.js';
 import { ProgressPrinter, type ProgressPrinterOptions } from './callbacks/progress-printer.js';
 import type { TrainingLoopEvent } from './events.js';
 import type { MetricName } from './metrics.js';
-import type { LoopModel, LoopOptimizer, TrainingLoopCallback, TrainingLoopState } from './state.js';
+import { History, HistoryRecorder } from './history.js';
+import type { LoopModel, LoopOptimizer, TrainingLoopState } from './state.js';
 import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
 import { checkOptions } from '../options.js';
 
@@ -89,22 +91,20 @@ export class TrainingLoop implements TrainingLoopState {
   globalStep = 0;
   lastStatsLog: StatisticsEntry[] | undefined;
 
-  /** Tensors of the last batch kept out of inner scopes (holdForStep), freed with it. */
+  /** Tensors of the current batch kept out of inner scopes (holdForStep), freed with it. */
   private held: Tensor[] = [];
-  private stepScopeOpen = false;
   private running = false;
 
   constructor(options: TrainingLoopOptions) {
     checkOptions('TrainingLoop', options, ['training', 'validation', 'optimizer', 'lossFunction', 'metrics', 'callbacks', 'includeDefaultCallbacks', 'progress']);
     const { training, validation, optimizer, lossFunction, metrics = [], callbacks = [], includeDefaultCallbacks = true, progress = true } = options;
-    if (!training || typeof (training as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new TensorLoopError('TrainingLoop: `training` must be an iterable of epochs (e.g. dataset.training)');
-    }
+    checkTraining(training);
     if (!validation || typeof (validation as Iterable<unknown>)[Symbol.iterator] !== 'function') {
       throw new TensorLoopError('TrainingLoop: `validation` must be a collection of batches (e.g. dataset.validation)');
     }
     if (!optimizer || typeof optimizer.update !== 'function') throw new TensorLoopError('TrainingLoop: `optimizer` must have an update(model, gradients) method');
     if (typeof lossFunction !== 'function') throw new TensorLoopError('TrainingLoop: `lossFunction` must be a function (output, target) => loss');
+    callbacks.forEach((c, i) => checkCallback('TrainingLoop', c, i));
     this.training = training;
     this.validation = validation;
     this.optimizer = optimizer;
@@ -113,25 +113,33 @@ export class TrainingLoop implements TrainingLoopState {
     this.callbacks = [...callbacks];
     if (includeDefaultCallbacks) {
       this.statisticsRecorder = new StatisticsRecorder(this.metrics);
-      const defaults: TrainingLoopCallback[] = [this.statisticsRecorder.record];
+      const defaults: TrainingLoopCallback[] = [this.statisticsRecorder];
       if (progress !== false) {
         this.progressPrinter = new ProgressPrinter(progress === true ? {} : progress);
-        defaults.push(this.progressPrinter.printProgress);
+        defaults.push(this.progressPrinter);
       }
       this.callbacks = [...defaults, ...this.callbacks];
     }
   }
 
-  /** Trains `model` for `epochs` epochs, validating after each. */
-  async fit(model: LoopModel, options: FitOptions): Promise<void> {
+  /** Trains `model` for `epochs` epochs, validating after each; returns their History. */
+  async fit(model: LoopModel, options: FitOptions): Promise<History> {
     checkOptions('TrainingLoop.fit', options, ['epochs', 'device', 'callbacks', 'differentiableStep']);
     const { epochs, device, callbacks = [], differentiableStep = defaultDifferentiableStep } = options;
     if (!Number.isInteger(epochs) || epochs < 0) throw new TensorLoopError(`TrainingLoop.fit: epochs must be a non-negative integer, got ${epochs}`);
     if (!model || typeof model.forward !== 'function') throw new TensorLoopError('TrainingLoop.fit: model must have a forward(x) method');
     if (this.running) throw new TensorLoopError('TrainingLoop.fit: this loop is already fitting; await the first fit');
+    callbacks.forEach((c, i) => checkCallback('TrainingLoop.fit', c, this.callbacks.length + i));
+    if (Array.isArray(this.training) && this.training.length < epochs) {
+      throw new TensorLoopError(
+        `TrainingLoop.fit: \`training\` holds ${this.training.length} collection(s) of batches, one per epoch, but epochs is ${epochs}; ` +
+          'repeat the batches for every epoch (Array.from({length: epochs}, () => batches)) or use TrainingEpochs, which reshuffles each epoch',
+      );
+    }
     this.running = true;
     const ownCallbackCount = this.callbacks.length;
-    this.callbacks.push(...callbacks);
+    const history = new HistoryRecorder();
+    this.callbacks.push(...callbacks, history);
     try {
       this.epochCount = epochs;
       this.model = model;
@@ -140,36 +148,30 @@ export class TrainingLoop implements TrainingLoopState {
         await this.optimizer.to?.(device);
       }
       this.device = device ?? model.namedParameters()[0]?.[1].device;
-      await this.fitEpochs(model, epochs, differentiableStep);
+      await this.withEvents(FIT, () => this.epochLoop(model, epochs, differentiableStep));
     } finally {
-      this.releaseStep();
+      this.clearStep();
       this.statisticsRecorder?.reset();
       this.callbacks.length = ownCallbackCount;
       this.running = false;
     }
+    return history.history;
   }
 
-  private async fitEpochs(model: LoopModel, epochs: number, step: DifferentiableStep): Promise<void> {
-    try {
-      await this.fire('fitStart');
-      const epochIterator = this.training[Symbol.iterator]();
-      for (let i = 0; i < epochs; i++) {
-        const next = epochIterator.next();
-        if (next.done) break; // a finite training sequence shorter than `epochs`
-        this.epochIndex = i;
-        try {
-          await this.fire('epochStart');
-          await this.phase(model, next.value, true, step);
-          await this.phase(model, this.validation, false, step);
-        } catch (error) {
-          if (!isAction(error, 'cancelEpoch')) throw error;
-        }
-        await this.fire('epochEnd');
+  private async epochLoop(model: LoopModel, epochs: number, step: DifferentiableStep): Promise<void> {
+    const epochIterator = this.training[Symbol.iterator]();
+    for (let i = 0; i < epochs; i++) {
+      const next = epochIterator.next();
+      if (next.done) {
+        throw new TensorLoopError(`TrainingLoop.fit: \`training\` ran out after ${i} of ${epochs} epochs; it must yield one collection of batches per epoch (TrainingEpochs never runs out)`);
       }
-    } catch (error) {
-      if (!isAction(error, 'cancelFit')) throw error;
+      checkEpoch(next.value, i);
+      this.epochIndex = i;
+      await this.withEvents(EPOCH, async () => {
+        await this.phase(model, next.value, true, step);
+        await this.phase(model, this.validation, false, step);
+      });
     }
-    await this.fire('fitEnd');
   }
 
   /** One phase: trainingStart … trainingEnd, or validationStart … validationEnd. */
@@ -177,49 +179,42 @@ export class TrainingLoop implements TrainingLoopState {
     this.isTraining = training;
     if (training) model.train?.();
     else model.eval?.();
-    try {
-      await this.fire(training ? 'trainingStart' : 'validationStart');
+    await this.withEvents(training ? TRAINING : VALIDATION, async () => {
       this.batchCount = batchCountOf(batches);
       const iterator = batches[Symbol.iterator]();
-      // the count, not one more next(), ends the loop: the last batch's scope stays open
       for (let index = 0; index < this.batchCount; index++) {
         await eventLoopTurn();
         if (!(await this.batch(model, iterator, index, training, step))) break;
       }
-    } catch (error) {
-      if (!isAction(error, training ? 'cancelTraining' : 'cancelValidation')) throw error;
-    }
-    await this.fire(training ? 'trainingEnd' : 'validationEnd');
+    });
   }
 
-  /** Runs one batch in a fresh memory scope, which stays open until the next batch starts
-   * (or fit ends), so the state stays readable at trainingEnd, epochEnd … . False when the
-   * iterator is exhausted. */
+  /** One batch, in its own memory scope: the tensors made for it (the batch if the
+   * dataset made it now, output, loss, gradients, and whatever callbacks made at its
+   * events) are freed when it ends. False when the iterator is exhausted. */
   private async batch(model: LoopModel, iterator: Iterator<LabeledBatch>, index: number, training: boolean, step: DifferentiableStep): Promise<boolean> {
-    this.releaseStep();
+    this.clearStep();
     startScope();
-    this.stepScopeOpen = true;
-    const next = iterator.next(); // tensors the dataset makes for this batch join the scope
-    if (next.done) return false;
-    this.checkBatch(next.value, index);
-    this.batchIndex = index;
-    this.lastStepInput = next.value.data;
-    this.lastStepTarget = next.value.label;
     try {
-      await this.fire('batchStart', false);
-      if (training) await this.trainingStep(model, step);
-      else await this.inferenceStep(model);
-    } catch (error) {
-      if (!isAction(error, 'cancelBatch')) throw error;
+      const next = iterator.next();
+      if (next.done) return false;
+      this.checkBatch(next.value, index);
+      this.batchIndex = index;
+      this.lastStepInput = next.value.data;
+      this.lastStepTarget = next.value.label;
+      await this.withEvents(BATCH, () => (training ? this.trainingStep(model, step) : this.inferenceStep(model)));
+      if (training) this.globalStep += 1;
+      return true;
+    } finally {
+      for (const t of this.held) t.dispose();
+      this.held = [];
+      endScope();
     }
-    await this.fire('batchEnd', false);
-    if (training) this.globalStep += 1;
-    return true;
   }
 
   private async trainingStep(model: LoopModel, step: DifferentiableStep): Promise<void> {
     await step(model, this);
-    await this.fire('updateStart', false);
+    await this.fire('updateStart');
     if (this.lastStepGradient) this.optimizer.update(model, this.lastStepGradient);
   }
 
@@ -227,25 +222,41 @@ export class TrainingLoop implements TrainingLoopState {
     const input = this.lastStepInput!;
     this.lastStepOutput = noGrad(() => model.forward(input));
     if (!this.lastStepTarget) return;
-    await this.fire('inferencePredictionEnd', false);
+    await this.fire('inferencePredictionEnd');
     const output = this.lastStepOutput;
     const target = this.lastStepTarget;
     if (output && target) this.lastStepLoss = noGrad(() => this.lossFunction(output, target));
   }
 
   /** Keeps a tensor made inside an inner scope (e.g. the forward output inside the
-   * gradient computation) alive until the step's tensors are released. */
+   * gradient computation) alive until its batch ends. */
   holdForStep<T extends Tensor>(t: T): T {
     this.held.push(keep(t));
     return t;
   }
 
+  /** fastai's `_with_events`: fires the scope's start event and runs `body`; the scope's
+   * cancel action, thrown by either, is caught; then the end event fires. Any other error
+   * (or another scope's action) propagates, and the end event does not fire. */
+  private async withEvents(scope: EventScope, body: () => Promise<void>): Promise<void> {
+    try {
+      await this.fire(scope.start);
+      await body();
+    } catch (error) {
+      if (!isAction(error, scope.cancel)) throw error;
+    }
+    await this.fire(scope.end);
+  }
+
   /** Calls every callback for `event`, in order, awaiting each. Events outside a batch get
-   * their own memory scope (tensors a callback makes there are freed after it). */
-  private async fire(event: TrainingLoopEvent, scoped = true): Promise<void> {
+   * their own memory scope (tensors a callback makes there are freed after it); a batch's
+   * events share the batch's scope. */
+  private async fire(event: TrainingLoopEvent): Promise<void> {
+    const scoped = !BATCH_EVENTS.has(event);
     if (scoped) startScope();
     try {
-      for (const callback of [...this.callbacks]) await callback(this, event);
+      const callbacks = [...this.callbacks];
+      for (let i = 0; i < callbacks.length; i++) await invokeCallback(callbacks[i]!, i, this, event);
     } finally {
       if (scoped) endScope();
     }
@@ -264,17 +275,50 @@ export class TrainingLoop implements TrainingLoopState {
     }
   }
 
-  /** Frees the last batch's tensors and clears the per-step state. */
-  private releaseStep(): void {
-    for (const t of this.held) t.dispose();
-    this.held = [];
-    if (this.stepScopeOpen) endScope();
-    this.stepScopeOpen = false;
+  /** Clears the per-step state (at each new batch and when fit ends). */
+  private clearStep(): void {
     this.lastStepInput = undefined;
     this.lastStepTarget = undefined;
     this.lastStepOutput = undefined;
     this.lastStepGradient = undefined;
     this.lastStepLoss = undefined;
+  }
+}
+
+interface EventScope {
+  start: TrainingLoopEvent;
+  end: TrainingLoopEvent;
+  cancel: TrainingLoopActionKind;
+}
+
+// The five scopes of the loop, with the action each one catches (see actions.ts).
+const FIT: EventScope = { start: 'fitStart', end: 'fitEnd', cancel: 'cancelFit' };
+const EPOCH: EventScope = { start: 'epochStart', end: 'epochEnd', cancel: 'cancelEpoch' };
+const TRAINING: EventScope = { start: 'trainingStart', end: 'trainingEnd', cancel: 'cancelTraining' };
+const VALIDATION: EventScope = { start: 'validationStart', end: 'validationEnd', cancel: 'cancelValidation' };
+const BATCH: EventScope = { start: 'batchStart', end: 'batchEnd', cancel: 'cancelBatch' };
+const BATCH_EVENTS: ReadonlySet<TrainingLoopEvent> = new Set(['batchStart', 'updateStart', 'inferencePredictionEnd', 'batchEnd']);
+
+function isBatchLike(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && isTensorLike((x as LabeledBatch).data);
+}
+
+/** `training` must yield collections of batches; a flat list of batches is the usual slip. */
+function checkTraining(training: unknown): asserts training is Iterable<BatchCollection<LabeledBatch>> {
+  if (!training || typeof (training as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TensorLoopError('TrainingLoop: `training` must be an iterable of epochs (e.g. dataset.training)');
+  }
+  if (Array.isArray(training) && isBatchLike(training[0])) {
+    throw new TensorLoopError(
+      `TrainingLoop: \`training\` is a flat list of ${training.length} batches, but it must hold one collection of batches per epoch ` +
+        '(e.g. dataset.training, a TrainingEpochs); for the same batches every epoch pass Array.from({length: epochs}, () => batches)',
+    );
+  }
+}
+
+function checkEpoch(epoch: unknown, index: number): void {
+  if (isBatchLike(epoch) || !epoch || typeof (epoch as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TensorLoopError(`TrainingLoop.fit: epoch ${index} of \`training\` is not a collection of batches; \`training\` must yield one collection of batches per epoch (e.g. a TrainingEpochs)`);
   }
 }
 

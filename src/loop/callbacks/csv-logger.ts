@@ -1,4 +1,4 @@
-// `new CSVLogger({path}).log`: one CSV row per batch that has statistics, training and
+// `new CSVLogger({path})`: one CSV row per batch that has statistics, training and
 // validation alike, under the header `epoch,batch,phase,loss,<metrics…>`. Unlike S4TF's
 // (spec §2.11): a plain `,` separator, 1-based plain-number epoch and batch cells, a
 // `phase` column (`train` / `validation`), so any CSV reader takes it as is. Each row is
@@ -8,7 +8,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { TensorLoopError } from '../../errors.js';
-import type { TrainingLoopEvent } from '../events.js';
+import { asFunction } from '../callback.js';
 import type { TrainingLoopState } from '../state.js';
 import { checkOptions } from '../../options.js';
 
@@ -43,9 +43,8 @@ export class CSVLogger {
     writeFileSync(path, '');
   }
 
-  /** The callback: `callbacks: [new CSVLogger({path}).log]`. */
-  log = (loop: TrainingLoopState, event: TrainingLoopEvent): void => {
-    if (event !== 'batchEnd') return;
+  /** Writes the row of a batch whose statistics were just measured. */
+  onBatchEnd(loop: TrainingLoopState): void {
     const stats = loop.lastStatsLog;
     // a row only for a batch whose statistics were just measured (not a stale log)
     if (!stats || stats === this.lastLog || loop.epochIndex === undefined || loop.batchIndex === undefined) return;
@@ -59,5 +58,8 @@ export class CSVLogger {
     }
     const cells = [loop.epochIndex + 1, loop.batchIndex + 1, loop.isTraining ? 'train' : 'validation', ...stats.map((s) => formatFloat32(s.value))];
     appendFileSync(this.path, `${cells.join(',')}\n`);
-  };
+  }
+
+  /** The function form, `callbacks: [logger.log]` (S4TF's spelling); `callbacks: [logger]` is the same. */
+  readonly log = asFunction(this);
 }

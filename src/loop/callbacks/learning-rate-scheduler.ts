@@ -7,7 +7,6 @@
 // formula used the 0-based step and β1 − β2^t, giving 0 at step 0).
 
 import { TensorLoopError } from '../../errors.js';
-import type { TrainingLoopEvent } from '../events.js';
 import type { TrainingLoopState } from '../state.js';
 import type { LearningRateSchedule } from './learning-rate-schedule.js';
 import { checkOptions } from '../../options.js';
@@ -18,22 +17,40 @@ export interface LearningRateSchedulerOptions {
   biasCorrectionBeta?: readonly [number, number];
 }
 
-export function learningRateScheduler(options: LearningRateSchedulerOptions) {
-  const { schedule, biasCorrectionBeta } = checkOptions('learningRateScheduler', options, ['schedule', 'biasCorrectionBeta']);
-  if (typeof schedule !== 'function') throw new TensorLoopError('learningRateScheduler: schedule must be makeSchedule([...segments])');
-  let built: LearningRateSchedule | undefined;
-  return (loop: TrainingLoopState, event: TrainingLoopEvent): void => {
-    if (event === 'fitStart') built = undefined;
-    if (event !== 'batchStart' || !loop.isTraining) return;
+/** Sets the optimizer's learning rate from a schedule before each training batch. */
+export class LearningRateScheduler {
+  readonly name = 'LearningRateScheduler';
+  private readonly schedule: (totalStepCount: number) => LearningRateSchedule;
+  private readonly biasCorrectionBeta: readonly [number, number] | undefined;
+  private built: LearningRateSchedule | undefined;
+
+  constructor(options: LearningRateSchedulerOptions) {
+    const { schedule, biasCorrectionBeta } = checkOptions('learningRateScheduler', options, ['schedule', 'biasCorrectionBeta']);
+    if (typeof schedule !== 'function') throw new TensorLoopError('learningRateScheduler: schedule must be makeSchedule([...segments])');
+    this.schedule = schedule;
+    this.biasCorrectionBeta = biasCorrectionBeta;
+  }
+
+  onFitStart(): void {
+    this.built = undefined;
+  }
+
+  onBatchStart(loop: TrainingLoopState): void {
+    if (!loop.isTraining) return;
     const batchCount = loop.batchCount ?? 1;
-    built ??= schedule(batchCount * (loop.epochCount ?? 1));
+    this.built ??= this.schedule(batchCount * (loop.epochCount ?? 1));
     const step = (loop.epochIndex ?? 0) * batchCount + (loop.batchIndex ?? 0);
-    let rate = built.rate(step);
-    if (biasCorrectionBeta) {
-      const [beta1, beta2] = biasCorrectionBeta;
+    let rate = this.built.rate(step);
+    if (this.biasCorrectionBeta) {
+      const [beta1, beta2] = this.biasCorrectionBeta;
       const t = step + 1;
       rate *= Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t);
     }
     loop.optimizer.learningRate = rate;
-  };
+  }
+}
+
+/** S4TF's name for `new LearningRateScheduler(options)`. */
+export function learningRateScheduler(options: LearningRateSchedulerOptions): LearningRateScheduler {
+  return new LearningRateScheduler(options);
 }

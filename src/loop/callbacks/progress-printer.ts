@@ -8,7 +8,7 @@
 // one finished line per phase instead. It only formats `loop.lastStatsLog`: it never reads
 // the device itself.
 
-import type { TrainingLoopEvent } from '../events.js';
+import { asFunction } from '../callback.js';
 import type { TrainingLoopState } from '../state.js';
 import { checkOptions } from '../../options.js';
 
@@ -47,6 +47,7 @@ export function formatDuration(seconds: number): string {
 }
 
 export class ProgressPrinter {
+  readonly name = 'ProgressPrinter';
   readonly barLength: number;
   private readonly output: ProgressOutput;
   private readonly interactive: boolean;
@@ -67,42 +68,43 @@ export class ProgressPrinter {
     this.now = now;
   }
 
-  /** The callback: `callbacks: [printer.printProgress]`. */
-  printProgress = (loop: TrainingLoopState, event: TrainingLoopEvent): void => {
-    switch (event) {
-      case 'epochStart':
-        this.output.write(`Epoch ${(loop.epochIndex ?? 0) + 1}/${loop.epochCount ?? '?'}\n`);
-        break;
-      case 'trainingStart':
-      case 'validationStart':
-        this.phaseStart = this.now();
-        this.samples = 0;
-        this.lastDraw = -Infinity;
-        this.line = '';
-        break;
-      case 'batchEnd': {
-        this.samples += loop.lastStepInput?.shape[0] ?? 0;
-        const last = (loop.batchIndex ?? 0) + 1 === loop.batchCount;
-        const time = this.now();
-        this.line = this.format(loop, time);
-        if (this.interactive && (last || time - this.lastDraw >= this.refreshSeconds)) {
-          this.output.write(`\r${this.line}\x1b[K`);
-          this.lastDraw = time;
-        }
-        break;
-      }
-      case 'trainingEnd':
-      case 'validationEnd':
-        if (this.interactive) {
-          if (this.line) this.output.write(`\r${this.format(loop, this.now())}\x1b[K\n`);
-        } else if (this.line) {
-          this.output.write(`${this.format(loop, this.now())}\n`);
-        }
-        this.line = '';
-        break;
-      default:
+  onEpochStart(loop: TrainingLoopState): void {
+    this.output.write(`Epoch ${(loop.epochIndex ?? 0) + 1}/${loop.epochCount ?? '?'}\n`);
+  }
+
+  onTrainingStart(): void {
+    this.phaseStart = this.now();
+    this.samples = 0;
+    this.lastDraw = -Infinity;
+    this.line = '';
+  }
+
+  onValidationStart(): void {
+    this.onTrainingStart();
+  }
+
+  onBatchEnd(loop: TrainingLoopState): void {
+    this.samples += loop.lastStepInput?.shape[0] ?? 0;
+    const last = (loop.batchIndex ?? 0) + 1 === loop.batchCount;
+    const time = this.now();
+    this.line = this.format(loop, time);
+    if (this.interactive && (last || time - this.lastDraw >= this.refreshSeconds)) {
+      this.output.write(`\r${this.line}\x1b[K`);
+      this.lastDraw = time;
     }
-  };
+  }
+
+  onTrainingEnd(loop: TrainingLoopState): void {
+    if (this.line) this.output.write(this.interactive ? `\r${this.format(loop, this.now())}\x1b[K\n` : `${this.format(loop, this.now())}\n`);
+    this.line = '';
+  }
+
+  onValidationEnd(loop: TrainingLoopState): void {
+    this.onTrainingEnd(loop);
+  }
+
+  /** The function form, `callbacks: [printer.printProgress]` (S4TF's spelling). */
+  readonly printProgress = asFunction(this);
 
   /** `b/B [bar] - name: value … - elapsed - ETA - samples/s`. */
   format(loop: TrainingLoopState, time: number): string {

@@ -11,7 +11,6 @@
 
 import { join } from 'node:path';
 import { EventFileWriter } from '../../io/event-file-writer.js';
-import type { TrainingLoopEvent } from '../events.js';
 import type { TrainingLoopState } from '../state.js';
 import { checkOptions } from '../../options.js';
 
@@ -22,32 +21,54 @@ export interface TensorBoardLoggerOptions {
   runName?: string;
 }
 
-export function tensorBoardStatisticsLogger(options: TensorBoardLoggerOptions = {}) {
-  checkOptions('tensorBoardStatisticsLogger', options, ['logdir', 'runName']);
-  const { logdir = 'run/tensorboard/stats', runName = String(Date.now() / 1000) } = options;
-  const writers = new Map<'train' | 'validation', EventFileWriter>();
-  const writer = (phase: 'train' | 'validation'): EventFileWriter => {
-    let w = writers.get(phase);
-    if (!w) writers.set(phase, (w = new EventFileWriter(join(logdir, runName, phase))));
-    return w;
-  };
-  let lastLog: unknown;
-  const callback = async (loop: TrainingLoopState, event: TrainingLoopEvent): Promise<void> => {
-    const stats = loop.lastStatsLog;
-    if (event === 'batchEnd' && loop.isTraining && stats && stats !== lastLog) {
-      lastLog = stats;
-      const step = loop.globalStep;
-      for (const { name, value } of stats) writer('train').addScalar(`batch_${name}`, value, step);
-    } else if ((event === 'trainingEnd' || event === 'validationEnd') && stats) {
-      const phase = event === 'trainingEnd' ? 'train' : 'validation';
-      for (const { name, value } of stats) writer(phase).addScalar(`epoch_${name}`, value, loop.epochIndex ?? 0);
-    } else if (event === 'fitEnd') {
-      await Promise.all([...writers.values()].map((w) => w.flush()));
-    }
-  };
+export class TensorBoardStatisticsLogger {
+  readonly name = 'TensorBoardStatisticsLogger';
   /** The run's folder (for printing where to point TensorBoard). */
-  callback.runDirectory = join(logdir, runName);
+  readonly runDirectory: string;
+  private readonly writers = new Map<'train' | 'validation', EventFileWriter>();
+  private lastLog: unknown;
+
+  constructor(options: TensorBoardLoggerOptions = {}) {
+    const { logdir = 'run/tensorboard/stats', runName = String(Date.now() / 1000) } = checkOptions('tensorBoardStatisticsLogger', options, ['logdir', 'runName']);
+    this.runDirectory = join(logdir, runName);
+  }
+
+  onBatchEnd(loop: TrainingLoopState): void {
+    const stats = loop.lastStatsLog;
+    if (!loop.isTraining || !stats || stats === this.lastLog) return;
+    this.lastLog = stats;
+    for (const { name, value } of stats) this.writer('train').addScalar(`batch_${name}`, value, loop.globalStep);
+  }
+
+  onTrainingEnd(loop: TrainingLoopState): void {
+    this.logEpoch(loop, 'train');
+  }
+
+  onValidationEnd(loop: TrainingLoopState): void {
+    this.logEpoch(loop, 'validation');
+  }
+
+  async onFitEnd(): Promise<void> {
+    await this.flush();
+  }
+
   /** Waits for every queued write (also done at fitEnd). */
-  callback.flush = () => Promise.all([...writers.values()].map((w) => w.flush()));
-  return callback;
+  async flush(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.flush()));
+  }
+
+  private logEpoch(loop: TrainingLoopState, phase: 'train' | 'validation'): void {
+    for (const { name, value } of loop.lastStatsLog ?? []) this.writer(phase).addScalar(`epoch_${name}`, value, loop.epochIndex ?? 0);
+  }
+
+  private writer(phase: 'train' | 'validation'): EventFileWriter {
+    let w = this.writers.get(phase);
+    if (!w) this.writers.set(phase, (w = new EventFileWriter(join(this.runDirectory, phase))));
+    return w;
+  }
+}
+
+/** S4TF's name for `new TensorBoardStatisticsLogger(options)`. */
+export function tensorBoardStatisticsLogger(options: TensorBoardLoggerOptions = {}): TensorBoardStatisticsLogger {
+  return new TensorBoardStatisticsLogger(options);
 }
