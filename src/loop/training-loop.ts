@@ -3,15 +3,17 @@
 //   const loop = new TrainingLoop({training, validation, optimizer, lossFunction, metrics, callbacks});
 //   await loop.fit(model, {epochs: 10, device});
 //
-// `fit` runs the events of spec §2.6 in order (see events.ts), catches the
-// TrainingLoopActions at the scopes of §2.7 (see actions.ts), and exposes its state to
-// callbacks through the names of state.ts. Differences from the original, on purpose:
+// `fit` runs the twelve events in order (see events.ts) through five nested scopes (fit ⊃
+// epoch ⊃ training/validation ⊃ batch), each run by `withEvents`: start event, body, the
+// scope's TrainingLoopAction caught (see actions.ts), end event. Callbacks see the state
+// through the names of state.ts and return a History. Differences from the original:
 //   - the model, `isTraining`, `globalStep` and the device are part of the state;
-//   - each batch runs in a memory scope: the tensors made for it (the batch if the dataset
-//     made it then, output, loss, gradients and anything callbacks made during its events)
-//     are freed when the next batch starts or fit ends, so memory stays flat; tensors the
-//     dataset owns are never freed by the loop; the `lastStep*` state is cleared at each new batch,
-//     so a cancelled batch never shows (or gets counted with) the previous batch's values;
+//   - each batch runs in a memory scope opened and closed by `batch`: the tensors made
+//     for it (the batch if the dataset made it then, output, loss, gradients and anything
+//     callbacks made during its events) are freed when it ends, so memory stays flat;
+//     tensors the dataset owns are never freed by the loop; the `lastStep*` state is
+//     cleared at each new batch, so a cancelled batch never shows (or gets counted with)
+//     the previous batch's values;
 //   - tensors made by callbacks at the other events are freed after the event unless
 //     `keep()`-ed;
 //   - metrics are measured by a recorder that reads the device back at most once per batch;
