@@ -6,7 +6,8 @@ export { TrainingLoopAction, type TrainingLoopActionKind } from './actions.js';
 export type { TrainingLoopState, LoopModel, LoopOptimizer } from './state.js';
 export { CallbackError, type TrainingLoopCallback, type TrainingLoopCallbackFunction, type TrainingLoopCallbackObject, type EventMethodName } from './callback.js';
 export { History } from './history.js';
-export { METRIC_NAMES, matthewsCorrelation, type MetricName, type Metric } from './metrics.js';
+export { METRIC_NAMES, matthewsCorrelation, type MetricName, type Metric, type MetricFunction, type MetricSpec } from './metrics.js';
+export { predict } from './predict.js';
 export { StatisticsRecorder, type ReportTrigger, type StatisticsEntry } from './statistics-recorder.js';
 export { ProgressPrinter, progressBar, type ProgressPrinterOptions, type ProgressOutput } from './callbacks/progress-printer.js';
 export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
@@ -24,3 +25,4 @@ export {
 } from './callbacks/learning-rate-schedule.js';
 export { learningRateScheduler, LearningRateScheduler, type LearningRateSchedulerOptions } from './callbacks/learning-rate-scheduler.js';
 export { tensorBoardStatisticsLogger, TensorBoardStatisticsLogger, type TensorBoardLoggerOptions } from './callbacks/tensorboard.js';
+export { terminateOnNaN, TerminateOnNaN, type TerminateOnNaNOptions } from './callbacks/terminate-on-nan.js';

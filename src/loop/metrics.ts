@@ -1,22 +1,46 @@
 // The metrics the loop can report, as in Swift for TensorFlow's `TrainingMetrics`, with
-// the improvements of issue 5: every mean is weighted by sample count (a short last batch
-// counts for what it holds), MCC is computed in float64 and for multi-class outputs too,
-// and perplexity is exp of the token-weighted mean loss.
+// these differences: every mean is weighted by sample count (a short last batch counts
+// for what it holds), MCC is computed in float64 and for multi-class outputs too,
+// perplexity is exp of the token-weighted mean loss, and (top-k) accuracy breaks ties by
+// class index, as argmax does: a sample is correct only when its class is among the first
+// k of a stable descending sort, so an all-zero output scores the class-0 share, not 1.
 //
-// A metric turns one batch into statistics that simply add up over a phase: a few
-// numbers computed on the device (summed into one small accumulator tensor there, so the
-// loop reads them back at most once per batch) and a few known on the host from shapes
-// alone (sample counts). `measure` turns the phase totals into the reported value.
+// Three kinds of metric are accepted wherever a metric is named (`metrics: [...]`):
+//   - a MetricName ('accuracy', …);
+//   - a MetricFunction `(output, target) => tensor`, the batch's mean of something,
+//     averaged over the phase weighted by sample count (as the loss);
+//   - a Metric object (name, reset, update(output, target), result), which keeps its own
+//     state, e.g. on the host.
+// Built-ins and functions turn one batch into statistics that simply add up over a phase
+// (an AccumulatedMetric): a few numbers computed on the device (summed into one small
+// accumulator tensor there, so the loop reads them back at most once per batch) and a few
+// known on the host from shapes alone (sample counts); `measure` turns the totals into
+// the reported value.
 
 import { TensorLoopError, shapeString } from '../errors.js';
-import { add, cast, equal, greater, greaterEqual, less, mul, sigmoid, sub } from '../ops/elementwise.js';
+import { add, cast, equal, greater, greaterEqual, less, mul, notEqual, sigmoid, sub, where } from '../ops/elementwise.js';
 import { concat, oneHot, reshape } from '../ops/movement.js';
 import { argmax, sum } from '../ops/reduce.js';
-import { type Tensor, sizeOf } from '../tensor.js';
+import { type Tensor, arange, sizeOf } from '../tensor.js';
 
 export type MetricName = 'loss' | 'accuracy' | 'top5Accuracy' | 'matthewsCorrelationCoefficient' | 'perplexity';
 
 export const METRIC_NAMES: readonly MetricName[] = ['loss', 'accuracy', 'top5Accuracy', 'matthewsCorrelationCoefficient', 'perplexity'];
+
+/** A metric with its own state: reset at each phase start, updated at each batch end,
+ * read when the loop reports. Its methods may be async (e.g. to read the device back). */
+export interface Metric {
+  readonly name: string;
+  reset(): void;
+  update(output: Tensor, target: Tensor): void | Promise<void>;
+  result(): number | Promise<number>;
+}
+
+/** The batch's mean of some quantity, a scalar tensor (named after the function). */
+export type MetricFunction = (output: Tensor, target: Tensor) => Tensor;
+
+/** What `metrics: [...]` accepts. */
+export type MetricSpec = MetricName | Metric | MetricFunction;
 
 /** One batch, as the metrics see it. */
 export interface MetricBatch {
@@ -32,7 +56,8 @@ export interface BatchStatistics {
   host: number[];
 }
 
-export interface Metric {
+/** A metric whose per-batch statistics add up over a phase (the built-ins and MetricFunctions). */
+export interface AccumulatedMetric {
   /** The name shown in logs (`mcc` for the Matthews correlation coefficient, as in S4TF). */
   readonly name: string;
   statistics(batch: MetricBatch): BatchStatistics;
@@ -66,19 +91,23 @@ function classLabels(metric: string, output: Tensor, target: Tensor): Tensor {
   );
 }
 
-/** Top-k accuracy with TensorFlow's InTopK rule: a sample is a hit when fewer than k
- * classes score strictly higher than its true class (so ties at the boundary are hits),
- * and a non-finite score for the true class is a miss. */
-function topK(name: string, k: number): Metric {
+/** Top-k accuracy, ties broken by class index (argmax's rule): a sample is a hit when
+ * fewer than k classes come before its true class t, where j comes before t when
+ * s_j > s_t, or s_j = s_t and j < t, or s_j is NaN (NaN sorts first, as PyTorch's argmax);
+ * a non-finite score for the true class is a miss. */
+function topK(name: string, k: number): AccumulatedMetric {
   return {
     name,
     statistics({ output, target }) {
       const labels = classLabels(name, output, target);
       const classes = output.shape[output.rank - 1]!;
-      const trueScore = sum(mul(output, oneHot(labels, classes)), -1, { keepDims: true });
-      const higher = sum(greater(output, trueScore), -1);
-      const finite = equal(reshape(sub(trueScore, trueScore), higher.shape), 0);
-      const hits = sum(mul(less(higher, k), finite));
+      const trueScore = sum(where(oneHot(labels, classes), output, 0), -1, { keepDims: true });
+      const classIndex = arange(classes, undefined, 1, { device: output.device });
+      const earlier = less(classIndex, reshape(cast(labels, 'float32'), [...labels.shape, 1]));
+      const before = add(add(greater(output, trueScore), mul(equal(output, trueScore), earlier)), notEqual(output, output));
+      const ahead = sum(before, -1);
+      const finite = equal(reshape(sub(trueScore, trueScore), ahead.shape), 0);
+      const hits = sum(mul(less(ahead, k), finite));
       return { device: reshape(hits, [1]), host: [labels.size] };
     },
     measure: (device, host) => device[0]! / host[0]!,
@@ -120,7 +149,7 @@ export function matthewsCorrelation(confusion: ArrayLike<number>, classes: numbe
 /** MCC over every element of the phase. Binary when the output has one score per sample
  * (shape [N] or [N, 1]): predicted positive iff sigmoid(logit) ≥ 0.5, true iff label == 1,
  * as S4TF. Multi-class for [N, C] logits with C ≥ 2: argmax against the class labels. */
-const mcc: Metric = {
+const mcc: AccumulatedMetric = {
   name: 'mcc',
   statistics({ output, target }) {
     const binary = output.rank <= 1 || output.shape[output.rank - 1] === 1;
@@ -145,8 +174,25 @@ const mcc: Metric = {
   measure: (device) => matthewsCorrelation(device, Math.round(Math.sqrt(device.length))),
 };
 
-/** The Metric objects for a list of names (loss first when asked for, as S4TF). */
-export function makeMetric(name: MetricName): Metric {
+/** A MetricFunction as an AccumulatedMetric: Σ value·samples / Σ samples. */
+export function functionMetric(f: MetricFunction): AccumulatedMetric {
+  const name = f.name || 'metric';
+  return {
+    name,
+    statistics({ output, target }) {
+      const value = f(output, target);
+      if (!value || (value as Tensor).isTensor !== true || value.size !== 1) {
+        throw new TensorLoopError(`metric ${name}: must return a scalar tensor (the batch's mean), got ${value?.isTensor ? `shape ${shapeString(value.shape)}` : typeof value}`);
+      }
+      const weight = sampleCount(target);
+      return { device: reshape(mul(cast(value, 'float32'), weight), [1]), host: [weight] };
+    },
+    measure: (d, h) => d[0]! / h[0]!,
+  };
+}
+
+/** The built-in metric of a name. */
+export function makeMetric(name: MetricName): AccumulatedMetric {
   switch (name) {
     case 'loss':
       return { name: 'loss', statistics: weightedLoss, measure: (d, h) => d[0]! / h[0]! };

@@ -14,8 +14,8 @@ import { TensorLoopError } from '../errors.js';
 import { keep } from '../memory.js';
 import { add } from '../ops/elementwise.js';
 import { type Tensor, zeros } from '../tensor.js';
-import { asFunction } from './callback.js';
-import { type Metric, type MetricName, flattenStatistics, makeMetric } from './metrics.js';
+import { asFunction, describePosition } from './callback.js';
+import { type AccumulatedMetric, METRIC_NAMES, type Metric, type MetricSpec, flattenStatistics, functionMetric, makeMetric } from './metrics.js';
 import type { TrainingLoopState } from './state.js';
 
 export type ReportTrigger = 'endOfBatch' | 'endOfEpoch' | number;
@@ -27,7 +27,10 @@ export interface StatisticsEntry {
 
 export class StatisticsRecorder {
   readonly name = 'StatisticsRecorder';
-  readonly metrics: Metric[];
+  /** Loss first, then the metrics in the order given. */
+  readonly metrics: (AccumulatedMetric | Metric)[];
+  /** Where the one-line warning about a non-finite loss goes (default console.warn). */
+  warn: (message: string) => void = (message) => console.warn(message);
   reportTrigger: ReportTrigger = 'endOfBatch';
   /** How many times the accumulator was read back (one per report). */
   readbacks = 0;
@@ -35,10 +38,19 @@ export class StatisticsRecorder {
   private hostTotal: number[] = [];
   private layout: { deviceSizes: number[]; hostSizes: number[] } | undefined;
   private unreported = false;
+  private warned = false;
 
-  constructor(metrics: readonly MetricName[]) {
-    const names: MetricName[] = ['loss', ...metrics.filter((m) => m !== 'loss')];
-    this.metrics = names.map(makeMetric);
+  constructor(metrics: readonly MetricSpec[]) {
+    const specs: MetricSpec[] = ['loss', ...metrics.filter((m) => m !== 'loss')];
+    this.metrics = specs.map((m, i) => {
+      if (typeof m === 'string') return makeMetric(m);
+      if (typeof m === 'function') return functionMetric(m);
+      if (m && typeof m === 'object' && typeof m.name === 'string' && ['reset', 'update', 'result'].every((k) => typeof (m as unknown as Record<string, unknown>)[k] === 'function')) return m;
+      throw new TensorLoopError(
+        `StatisticsRecorder: metric ${i - 1} must be a name (${METRIC_NAMES.join(', ')}), a function (output, target) => scalar tensor, ` +
+          'or a Metric object {name, reset(), update(output, target), result()}',
+      );
+    });
   }
 
   setReportTrigger(trigger: ReportTrigger): void {
@@ -46,6 +58,10 @@ export class StatisticsRecorder {
       throw new TensorLoopError(`StatisticsRecorder: a report every n batches needs an integer n ≥ 1, got ${trigger}`);
     }
     this.reportTrigger = trigger;
+  }
+
+  onFitStart(): void {
+    this.warned = false;
   }
 
   onTrainingStart(loop: TrainingLoopState): void {
@@ -60,13 +76,13 @@ export class StatisticsRecorder {
   async onBatchEnd(loop: TrainingLoopState): Promise<void> {
     const { lastStepLoss, lastStepOutput, lastStepTarget } = loop;
     if (!lastStepLoss || !lastStepOutput || !lastStepTarget) return; // the step was cancelled before its loss
-    this.accumulate(lastStepLoss, lastStepOutput, lastStepTarget);
-    if (this.reportDue(loop.batchIndex ?? 0, loop.batchCount ?? 0)) loop.lastStatsLog = await this.measure();
+    await this.accumulate(lastStepLoss, lastStepOutput, lastStepTarget);
+    if (this.reportDue(loop.batchIndex ?? 0, loop.batchCount ?? 0)) this.report(loop, await this.measure());
   }
 
   /** A phase that ended early (cancelled) is reported here, so the phase totals are complete. */
   async onTrainingEnd(loop: TrainingLoopState): Promise<void> {
-    if (this.unreported) loop.lastStatsLog = await this.measure();
+    if (this.unreported) this.report(loop, await this.measure());
   }
 
   async onValidationEnd(loop: TrainingLoopState): Promise<void> {
@@ -83,6 +99,20 @@ export class StatisticsRecorder {
     this.hostTotal = [];
     this.layout = undefined;
     this.unreported = false;
+    for (const m of this.metrics) if (!isAccumulated(m)) m.reset();
+  }
+
+  /** Sets lastStatsLog; the first non-finite loss of a fit gets one warning line (the
+   * running mean stays non-finite from then on, so one line says it all). */
+  private report(loop: TrainingLoopState, log: StatisticsEntry[] | undefined): void {
+    loop.lastStatsLog = log;
+    const loss = log?.[0]?.value;
+    if (this.warned || loss === undefined || Number.isFinite(loss)) return;
+    this.warned = true;
+    this.warn(
+      `warning: the ${loop.isTraining ? 'training' : 'validation'} loss is ${loss} at ${describePosition(loop, 'batchEnd')}; ` +
+        'the weights are likely ruined (lower the learning rate, clip gradients, or add terminateOnNaN() to stop at once)',
+    );
   }
 
   private reportDue(batchIndex: number, batchCount: number): boolean {
@@ -92,9 +122,10 @@ export class StatisticsRecorder {
     return last || (batchIndex + 1) % this.reportTrigger === 0;
   }
 
-  private accumulate(loss: Tensor, output: Tensor, target: Tensor): void {
+  private async accumulate(loss: Tensor, output: Tensor, target: Tensor): Promise<void> {
+    for (const m of this.metrics) if (!isAccumulated(m)) await m.update(output, target);
     noGrad(() => {
-      const stats = flattenStatistics(this.metrics.map((m) => m.statistics({ loss, output, target })));
+      const stats = flattenStatistics(this.metrics.filter(isAccumulated).map((m) => m.statistics({ loss, output, target })));
       const layout = { deviceSizes: stats.deviceSizes, hostSizes: stats.hostSizes };
       if (this.layout && JSON.stringify(layout) !== JSON.stringify(this.layout)) {
         throw new TensorLoopError(
@@ -120,12 +151,23 @@ export class StatisticsRecorder {
     this.unreported = false;
     let d = 0;
     let h = 0;
-    return this.metrics.map((metric, i) => {
-      const { deviceSizes, hostSizes } = this.layout!;
-      const value = metric.measure(device.subarray(d, d + deviceSizes[i]!), this.hostTotal.slice(h, h + hostSizes[i]!));
-      d += deviceSizes[i]!;
-      h += hostSizes[i]!;
-      return { name: metric.name, value };
-    });
+    let i = 0;
+    const { deviceSizes, hostSizes } = this.layout;
+    const log: StatisticsEntry[] = [];
+    for (const metric of this.metrics) {
+      if (isAccumulated(metric)) {
+        log.push({ name: metric.name, value: metric.measure(device.subarray(d, d + deviceSizes[i]!), this.hostTotal.slice(h, h + hostSizes[i]!)) });
+        d += deviceSizes[i]!;
+        h += hostSizes[i]!;
+        i += 1;
+      } else {
+        log.push({ name: metric.name, value: await metric.result() });
+      }
+    }
+    return log;
   }
+}
+
+function isAccumulated(m: AccumulatedMetric | Metric): m is AccumulatedMetric {
+  return typeof (m as AccumulatedMetric).statistics === 'function';
 }

@@ -32,7 +32,7 @@ import { type TrainingLoopActionKind, isAction } from './actions.js';
 import { type TrainingLoopCallback, checkCallback, invokeCallback } from './callback.js';
 import { ProgressPrinter, type ProgressPrinterOptions } from './callbacks/progress-printer.js';
 import type { TrainingLoopEvent } from './events.js';
-import type { MetricName } from './metrics.js';
+import type { MetricSpec } from './metrics.js';
 import { History, HistoryRecorder } from './history.js';
 import type { LoopModel, LoopOptimizer, TrainingLoopState } from './state.js';
 import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
@@ -51,7 +51,8 @@ export interface TrainingLoopOptions {
   validation: BatchCollection<LabeledBatch>;
   optimizer: LoopOptimizer;
   lossFunction: LossFunction;
-  metrics?: readonly MetricName[];
+  /** Metric names, functions (output, target) => scalar tensor, or Metric objects; the loss comes first. */
+  metrics?: readonly MetricSpec[];
   callbacks?: readonly TrainingLoopCallback[];
   /** The statistics recorder and progress printer, first in the callback list (default true). */
   includeDefaultCallbacks?: boolean;
@@ -73,7 +74,7 @@ export class TrainingLoop implements TrainingLoopState {
   readonly validation: BatchCollection<LabeledBatch>;
   optimizer: LoopOptimizer;
   lossFunction: LossFunction;
-  readonly metrics: readonly MetricName[];
+  readonly metrics: readonly MetricSpec[];
   callbacks: TrainingLoopCallback[];
   readonly statisticsRecorder: StatisticsRecorder | undefined;
   readonly progressPrinter: ProgressPrinter | undefined;
@@ -158,6 +159,30 @@ export class TrainingLoop implements TrainingLoopState {
       this.running = false;
     }
     return history.history;
+  }
+
+  /** The metrics of `model` on `batches` (default: the validation set), without training:
+   * one validation phase (validationStart … validationEnd, with the callbacks). */
+  async evaluate(model: LoopModel, batches: BatchCollection<LabeledBatch> = this.validation): Promise<Record<string, number>> {
+    if (!model || typeof model.forward !== 'function') throw new TensorLoopError('TrainingLoop.evaluate: model must have a forward(x) method');
+    if (!batches || typeof (batches as Iterable<unknown>)[Symbol.iterator] !== 'function') throw new TensorLoopError('TrainingLoop.evaluate: batches must be a collection of batches');
+    if (this.running) throw new TensorLoopError('TrainingLoop.evaluate: this loop is busy fitting; await the fit first');
+    if (!this.statisticsRecorder) throw new TensorLoopError('TrainingLoop.evaluate: needs the statistics recorder (includeDefaultCallbacks: true)');
+    this.running = true;
+    try {
+      this.model = model;
+      this.device = model.namedParameters()[0]?.[1].device;
+      this.epochIndex = undefined;
+      this.epochCount = undefined;
+      this.lastStatsLog = undefined;
+      await this.phase(model, batches, false, defaultDifferentiableStep);
+      const log = this.lastStatsLog as StatisticsEntry[] | undefined; // set by the recorder's callbacks
+      return Object.fromEntries((log ?? []).map((s) => [s.name, s.value]));
+    } finally {
+      this.clearStep();
+      this.statisticsRecorder.reset();
+      this.running = false;
+    }
   }
 
   private async epochLoop(model: LoopModel, epochs: number, step: DifferentiableStep): Promise<void> {
@@ -343,6 +368,6 @@ function isTensorLike(x: unknown): x is Tensor {
 }
 
 /** Resolves after the event loop has turned once (pending I/O and Dawn's callbacks ran). */
-function eventLoopTurn(): Promise<void> {
+export function eventLoopTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

@@ -48,16 +48,16 @@ test('CSVLogger: header, one row per batch with phase, values equal lastStatsLog
     logger.log,
     (l, e) => {
       if (e !== 'batchEnd') return;
-      expected.push([l.epochIndex! + 1, l.batchIndex! + 1, l.isTraining ? 'train' : 'validation', ...l.lastStatsLog!.map((s) => formatFloat32(s.value))].join(','));
+      expected.push([l.epochIndex! + 1, l.batchIndex! + 1, l.isTraining ? 'train' : 'validation', ...l.lastStatsLog!.map((s) => formatFloat32(s.value)), '0.1'].join(','));
       if (!l.isTraining && !seenDuringValidation) seenDuringValidation = readFileSync(path, 'utf8');
     },
   ]);
   await loop.fit(model, { epochs: 2 });
   const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
-  assert.is(lines[0], 'epoch,batch,phase,loss,accuracy');
+  assert.is(lines[0], 'epoch,batch,phase,loss,accuracy,learning_rate');
   assert.equal(lines.slice(1), expected);
   assert.is(lines.length, 1 + 2 * 3);
-  assert.match(lines[1]!, /^1,1,train,[0-9.e-]+,[0-9.]+$/);
+  assert.match(lines[1]!, /^1,1,train,[0-9.e-]+,[0-9.]+,0\.1$/);
   assert.match(lines[3]!, /^1,1,validation,/);
   assert.is(seenDuringValidation.trimEnd().split('\n').length, 1 + 3, 'rows are on disk as soon as written');
   for (const line of lines.slice(1)) for (const cell of line.split(',').slice(3)) assert.ok(Number.isFinite(Number(cell)), cell);
@@ -173,8 +173,14 @@ test('tensorBoardStatisticsLogger: train/validation files, epoch_* and batch_* t
     logger,
     (l, e) => {
       const stats = l.lastStatsLog ?? [];
-      if (e === 'batchEnd' && l.isTraining) for (const s of stats) expected.train.push(`batch_${s.name}@${l.globalStep}=${Math.fround(s.value)}`);
-      if (e === 'trainingEnd') for (const s of stats) expected.train.push(`epoch_${s.name}@${l.epochIndex}=${Math.fround(s.value)}`);
+      if (e === 'batchEnd' && l.isTraining) {
+        for (const s of stats) expected.train.push(`batch_${s.name}@${l.globalStep}=${Math.fround(s.value)}`);
+        expected.train.push(`learning_rate@${l.globalStep}=${Math.fround(0.1)}`);
+      }
+      if (e === 'trainingEnd') {
+        for (const s of stats) expected.train.push(`epoch_${s.name}@${l.epochIndex}=${Math.fround(s.value)}`);
+        expected.train.push(`epoch_learning_rate@${l.epochIndex}=${Math.fround(0.1)}`);
+      }
       if (e === 'validationEnd') for (const s of stats) expected.validation.push(`epoch_${s.name}@${l.epochIndex}=${Math.fround(s.value)}`);
     },
   ]);

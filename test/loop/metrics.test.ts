@@ -38,13 +38,20 @@ test('loss is weighted by sample count: a short last batch counts for what it ho
   close(stats.loss!, (4 * 1 + 1 * 6) / 5); // 2, where the unweighted mean of batches is 3.5
 });
 
-test('accuracy: argmax hits over all samples, ties at the top count as hits (InTopK)', async () => {
+test('accuracy: a hit only when the target is the first argmax (ties go to the lower class), NaN is a miss', async () => {
   const stats = await measure(['accuracy'], [
     { output: tensor([[1, 2, 0], [3, 1, 0], [0, 0, 5]]), target: labels([1, 1, 2]) },
-    { output: tensor([[2, 2, 0], [NaN, 0, 0]]), target: labels([1, 0]) },
+    { output: tensor([[2, 2, 0], [2, 2, 0], [NaN, 0, 0], [0, NaN, 0]]), target: labels([1, 0, 0, 0]) },
   ]);
-  // hits: yes, no, yes | tie → yes, NaN score → no
-  close(stats.accuracy!, 3 / 5);
+  // hits: yes, no, yes | tie behind class 0 → no, tie as the first → yes, NaN score → no, NaN elsewhere → no
+  close(stats.accuracy!, 3 / 7);
+});
+
+test('an all-zero output scores the share of class 0 (not 1), for accuracy and top-5 accuracy', async () => {
+  const target = labels([0, 3, 7, 9, 1, 0, 5, 2]);
+  const stats = await measure(['accuracy', 'top5Accuracy'], [{ output: zeros([8, 10]), target }]);
+  close(stats.accuracy!, 2 / 8);
+  close(stats.top5Accuracy!, 5 / 8); // classes 0–4 are the first five of a stable sort
 });
 
 test('accuracy with one-hot float targets uses their argmax', async () => {
@@ -52,11 +59,12 @@ test('accuracy with one-hot float targets uses their argmax', async () => {
   close(stats.accuracy!, 1 / 2);
 });
 
-test('top5Accuracy: a hit when fewer than 5 classes score higher', async () => {
+test('top5Accuracy: a hit when fewer than 5 classes come before the target', async () => {
   const row = [7, 6, 5, 4, 3, 2, 1];
-  const stats = await measure(['top5Accuracy'], [{ output: tensor([row, row, row, [1, 1, 1, 1, 1, 1, 1]]), target: labels([4, 5, 0, 6]) }]);
-  // class 4 has 4 higher → hit; class 5 has 5 higher → miss; class 0 → hit; all tied → hit
-  close(stats.top5Accuracy!, 3 / 4);
+  const tied = [1, 1, 1, 1, 1, 1, 1];
+  const stats = await measure(['top5Accuracy'], [{ output: tensor([row, row, row, tied, tied]), target: labels([4, 5, 0, 6, 4]) }]);
+  // class 4 has 4 higher → hit; class 5 has 5 higher → miss; class 0 → hit; all tied: class 6 is 7th → miss, class 4 is 5th → hit
+  close(stats.top5Accuracy!, 3 / 5);
 });
 
 test('MCC, binary: sigmoid(logit) ≥ 0.5 against label == 1, over all batches', async () => {

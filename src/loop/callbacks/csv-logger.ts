@@ -1,5 +1,5 @@
 // `new CSVLogger({path})`: one CSV row per batch that has statistics, training and
-// validation alike, under the header `epoch,batch,phase,loss,<metrics…>`. Unlike S4TF's
+// validation alike, under the header `epoch,batch,phase,loss,<metrics…>,learning_rate`. Unlike S4TF's
 // (spec §2.11): a plain `,` separator, 1-based plain-number epoch and batch cells, a
 // `phase` column (`train` / `validation`), so any CSV reader takes it as is. Each row is
 // appended to the file at once (no buffering): a crash keeps every row written.
@@ -52,11 +52,11 @@ export class CSVLogger {
     const names = stats.map((s) => s.name);
     if (!this.columns) {
       this.columns = names;
-      appendFileSync(this.path, `${['epoch', 'batch', 'phase', ...names].join(',')}\n`);
+      appendFileSync(this.path, `${['epoch', 'batch', 'phase', ...names, 'learning_rate'].join(',')}\n`);
     } else if (names.join(',') !== this.columns.join(',')) {
       throw new TensorLoopError(`CSVLogger: statistics changed from [${this.columns.join(', ')}] to [${names.join(', ')}] within one file`);
     }
-    const cells = [loop.epochIndex + 1, loop.batchIndex + 1, loop.isTraining ? 'train' : 'validation', ...stats.map((s) => formatFloat32(s.value))];
+    const cells = [loop.epochIndex + 1, loop.batchIndex + 1, loop.isTraining ? 'train' : 'validation', ...stats.map((s) => formatFloat32(s.value)), formatFloat32(loop.optimizer.learningRate)];
     appendFileSync(this.path, `${cells.join(',')}\n`);
   }
 

@@ -4,7 +4,9 @@
 //   <logdir>/<run timestamp>/validation/events.out.tfevents.<seconds>.<host>
 // with tags `epoch_<metric>` (step = 0-based epoch, at the end of each phase) in both and
 // `batch_<metric>` (step = globalStep) for every measured training batch, so TensorBoard
-// draws training and validation on one chart per metric. Default logdir
+// draws training and validation on one chart per metric; the learning rate as
+// `learning_rate` (per training batch) and `epoch_learning_rate`. Steps continue across
+// fits with one logger (a second fit does not rewrite epoch 0). Default logdir
 // `run/tensorboard/stats`; view with `tensorboard --logdir run/tensorboard/stats`.
 // Unlike S4TF (one file per metric and phase, unordered writes): one file per phase with
 // one ordered write queue; `fitEnd` waits until everything is on disk.
@@ -27,21 +29,40 @@ export class TensorBoardStatisticsLogger {
   readonly runDirectory: string;
   private readonly writers = new Map<'train' | 'validation', EventFileWriter>();
   private lastLog: unknown;
+  /** Added to the loop's epoch index and global step, so that a second fit with this
+   * logger continues its charts instead of rewriting step 0. */
+  private epochOffset = 0;
+  private stepOffset = 0;
+  private nextEpochStep = 0;
+  private nextBatchStep = 0;
 
   constructor(options: TensorBoardLoggerOptions = {}) {
     const { logdir = 'run/tensorboard/stats', runName = String(Date.now() / 1000) } = checkOptions('tensorBoardStatisticsLogger', options, ['logdir', 'runName']);
     this.runDirectory = join(logdir, runName);
   }
 
+  onFitStart(loop: TrainingLoopState): void {
+    this.stepOffset = Math.max(0, this.nextBatchStep - loop.globalStep);
+  }
+
+  onEpochStart(loop: TrainingLoopState): void {
+    // a resumed fit starts at its initial epoch; a later fit of the same loop at 0
+    if (loop.epochIndex !== undefined && loop.epochIndex + this.epochOffset < this.nextEpochStep) this.epochOffset = this.nextEpochStep - loop.epochIndex;
+  }
+
   onBatchEnd(loop: TrainingLoopState): void {
     const stats = loop.lastStatsLog;
     if (!loop.isTraining || !stats || stats === this.lastLog) return;
     this.lastLog = stats;
-    for (const { name, value } of stats) this.writer('train').addScalar(`batch_${name}`, value, loop.globalStep);
+    const step = loop.globalStep + this.stepOffset;
+    for (const { name, value } of stats) this.writer('train').addScalar(`batch_${name}`, value, step);
+    this.writer('train').addScalar('learning_rate', loop.optimizer.learningRate, step);
+    this.nextBatchStep = step + 1;
   }
 
   onTrainingEnd(loop: TrainingLoopState): void {
     this.logEpoch(loop, 'train');
+    if (loop.epochIndex !== undefined) this.writer('train').addScalar('epoch_learning_rate', loop.optimizer.learningRate, loop.epochIndex + this.epochOffset);
   }
 
   onValidationEnd(loop: TrainingLoopState): void {
@@ -57,8 +78,12 @@ export class TensorBoardStatisticsLogger {
     await Promise.all([...this.writers.values()].map((w) => w.flush()));
   }
 
+  /** `epoch_<metric>` at the end of a phase (not for `loop.evaluate`, which has no epoch). */
   private logEpoch(loop: TrainingLoopState, phase: 'train' | 'validation'): void {
-    for (const { name, value } of loop.lastStatsLog ?? []) this.writer(phase).addScalar(`epoch_${name}`, value, loop.epochIndex ?? 0);
+    if (loop.epochIndex === undefined) return;
+    const step = loop.epochIndex + this.epochOffset;
+    for (const { name, value } of loop.lastStatsLog ?? []) this.writer(phase).addScalar(`epoch_${name}`, value, step);
+    this.nextEpochStep = Math.max(this.nextEpochStep, step + 1);
   }
 
   private writer(phase: 'train' | 'validation'): EventFileWriter {
