@@ -6,6 +6,7 @@
 import { TrainingLoopAction } from '../actions.js';
 import { describePosition } from '../callback.js';
 import type { TrainingLoopState } from '../state.js';
+import { checkOptions } from '../../options.js';
 
 export interface TerminateOnNaNOptions {
   /** Where the one line saying why goes (default console.warn). */
@@ -16,7 +17,8 @@ export class TerminateOnNaN {
   readonly name = 'TerminateOnNaN';
   private readonly log: (message: string) => void;
 
-  constructor({ log = (message) => console.warn(message) }: TerminateOnNaNOptions = {}) {
+  constructor(options: TerminateOnNaNOptions = {}) {
+    const { log = (message: string) => console.warn(message) } = checkOptions('terminateOnNaN', options, ['log']);
     this.log = log;
   }
 
