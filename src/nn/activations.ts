@@ -3,6 +3,7 @@
 
 import { TensorLoopError } from '../errors.js';
 import { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from '../ops/elementwise.js';
+import type { FusedActivation } from '../ops/bias.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -18,6 +19,11 @@ export function activationFunction(activation: ActivationLike): ActivationFuncti
   const f = ACTIVATIONS[activation];
   if (!f) throw new TensorLoopError(`unknown activation '${String(activation)}'; expected one of ${Object.keys(ACTIVATIONS).join(', ')}`);
   return f;
+}
+
+/** The activation a layer can fuse with its bias add (biasActivation), or null. */
+export function fusedActivation(activation: ActivationLike): FusedActivation | null {
+  return activation === 'identity' || activation === 'relu' ? activation : null;
 }
 
 /** A layer that applies an activation function: `new Activation('relu')`. */

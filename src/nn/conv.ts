@@ -5,9 +5,10 @@
 import type { Device } from '../device/device.js';
 import { shapeString } from '../errors.js';
 import { add } from '../ops/elementwise.js';
+import { biasActivation } from '../ops/bias.js';
 import { type Padding, conv2d } from '../ops/conv.js';
 import type { Tensor } from '../tensor.js';
-import { type ActivationFunction, type ActivationLike, activationFunction } from './activations.js';
+import { type ActivationFunction, type ActivationLike, activationFunction, fusedActivation } from './activations.js';
 import { type Initializer, glorotUniform, zerosInit } from './initializers.js';
 import { Module } from './module.js';
 import { checkOptions } from '../options.js';
@@ -32,6 +33,7 @@ export class Conv2D extends Module {
   readonly padding: Padding;
   readonly dilations: Pair;
   private readonly activation: ActivationFunction;
+  private readonly fused: ReturnType<typeof fusedActivation>;
 
   constructor(filterShape: readonly [number, number, number, number], options: Conv2DOptions = {}) {
     super();
@@ -46,6 +48,7 @@ export class Conv2D extends Module {
     this.padding = padding;
     this.dilations = dilations;
     this.activation = activationFunction(activation);
+    this.fused = fusedActivation(activation);
   }
 
   forward(x: Tensor): Tensor {
@@ -54,6 +57,7 @@ export class Conv2D extends Module {
       throw this.error(`expected input with ${channels} channels, got ${shapeString(x.shape)}`);
     }
     let y = conv2d(x, this.weight, { strides: this.strides, padding: this.padding, dilations: this.dilations });
+    if (this.bias && this.fused) return biasActivation(y, this.bias, this.fused);
     if (this.bias) y = add(y, this.bias);
     return this.activation(y);
   }

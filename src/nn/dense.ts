@@ -2,12 +2,13 @@
 // x may have any leading axes: [..., inputSize] → [..., outputSize].
 
 import { add } from '../ops/elementwise.js';
+import { biasActivation } from '../ops/bias.js';
 import { matmul } from '../ops/matmul.js';
 import { reshape } from '../ops/movement.js';
 import { shapeString } from '../errors.js';
 import type { Device } from '../device/device.js';
 import type { Tensor } from '../tensor.js';
-import { type ActivationFunction, type ActivationLike, activationFunction } from './activations.js';
+import { type ActivationFunction, type ActivationLike, activationFunction, fusedActivation } from './activations.js';
 import { type Initializer, glorotUniform, zerosInit } from './initializers.js';
 import { Module } from './module.js';
 import { checkOptions } from '../options.js';
@@ -26,6 +27,7 @@ export class Dense extends Module {
   readonly inputSize: number;
   readonly outputSize: number;
   private readonly activation: ActivationFunction;
+  private readonly fused: ReturnType<typeof fusedActivation>;
 
   constructor(inputSize: number, outputSize: number, options: DenseOptions = {}) {
     checkOptions('Dense', options, ['activation', 'useBias', 'weightInitializer', 'seed', 'device']);
@@ -39,6 +41,7 @@ export class Dense extends Module {
     this.weight = weightInitializer([inputSize, outputSize], { seed, device });
     if (useBias) this.bias = zerosInit([outputSize], { device });
     this.activation = activationFunction(activation);
+    this.fused = fusedActivation(activation);
   }
 
   forward(x: Tensor): Tensor {
@@ -47,8 +50,8 @@ export class Dense extends Module {
     }
     const flat = x.rank === 2 ? x : reshape(x, [-1, this.inputSize]);
     let y = matmul(flat, this.weight);
-    if (this.bias) y = add(y, this.bias);
-    if (x.rank !== 2) y = reshape(y, [...x.shape.slice(0, -1), this.outputSize]);
-    return this.activation(y);
+    if (this.bias && this.fused) y = biasActivation(y, this.bias, this.fused);
+    else y = this.activation(this.bias ? add(y, this.bias) : y);
+    return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.outputSize]);
   }
 }

@@ -5,4 +5,5 @@ export * from './movement.js';
 export * from './matmul.js';
 export * from './conv.js';
 export * from './nn.js';
+export * from './bias.js';
 export type { TensorLike } from './util.js';

@@ -7,6 +7,7 @@ import { record } from '../autodiff/tape.js';
 import { TensorLoopError, shapeString } from '../errors.js';
 import { kernelFor } from '../kernels/kernel.js';
 import { type ReduceOp, reduceKernel } from '../kernels/reduce.js';
+import { sumColumnsKernel } from '../kernels/sum-columns.js';
 import { type Shape, type Tensor, sizeOf } from '../tensor.js';
 import { add, div, equal, mul, notEqual } from './elementwise.js';
 import { broadcastTo, reshape, transpose } from './movement.js';
@@ -33,10 +34,17 @@ function reduceAlong(op: ReduceOp, x: Tensor, axes: number[], keepDims: boolean)
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const inner = sizeOf(axes.map((a) => x.shape[a]!));
   const outer = sizeOf(kept.map((a) => x.shape[a]!));
-  // move the reduced axes last, unless they already are
-  const perm = [...kept, ...axes];
-  const moved = perm.every((p, i) => p === i) ? x : transpose(x, perm);
-  const flat = kernelFor(reduceKernel, x.device)(op, moved, outer, inner);
+  // a float sum over leading axes reads columns in place; otherwise move the reduced axes
+  // last (unless they already are) and reduce rows
+  const leading = axes.every((a, i) => a === i) && kept.length > 0;
+  let flat: Tensor;
+  if (op === 'sum' && leading && x.dtype === 'float32') {
+    flat = kernelFor(sumColumnsKernel, x.device)(x, inner, outer);
+  } else {
+    const perm = [...kept, ...axes];
+    const moved = perm.every((p, i) => p === i) ? x : transpose(x, perm);
+    flat = kernelFor(reduceKernel, x.device)(op, moved, outer, inner);
+  }
   const y = reshape(flat, outShape);
   if (op === 'sum') {
     record('sum', [x], y, (dy) => [broadcastTo(reshape(dy, keptShape), x.shape)]);
