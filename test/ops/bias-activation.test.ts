@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { grad } from '../../src/autodiff/gradients.js';
 import { Conv2D, Dense } from '../../src/nn/index.js';
-import { add, biasActivation, matmul, mul, relu, sum, transpose } from '../../src/ops/index.js';
+import { add, biasActivation, matmul, mul, pow, relu, sum, transpose } from '../../src/ops/index.js';
 import { type Tensor, tensor } from '../../src/tensor.js';
 import { assertClose, checkGradient } from '../helpers/assert.js';
 import { assertOpError, awayFromZero, input, normal, testDevices } from './support.js';
@@ -62,6 +62,20 @@ for (const device of await testDevices()) {
     const r = normal([3, 2, 5], device, 5);
     for (const activation of ['identity', 'relu'] as const) {
       await checkGradient((xs, bs) => sum(mul(biasActivation(xs, bs, activation), r)), [x, b]);
+    }
+  });
+
+  test(`biasActivation's gradient is differentiated again like the composite's (Hessian-vector products) ${on}`, async () => {
+    const x = awayFromZero([3, 4], device, 9, 0.3);
+    const b = normal([4], device, 10);
+    const v = normal([4], device, 11);
+    for (const activation of ['identity', 'relu'] as const) {
+      // f(b) = Σ act(x + b)³: its Hessian in b is not zero, so the second pass is exercised
+      const hv = (f: typeof composite) => {
+        const g = (bs: Tensor) => sum(mul(grad((cs: Tensor) => sum(pow(f(x, cs, activation), 3)))(bs)[0]!, v));
+        return grad(g)(b)[0]!;
+      };
+      assertClose(await hv(biasActivation).data(), await hv(composite).data(), { atol: 1e-4, rtol: 1e-4 }, activation);
     }
   });
 
