@@ -2,7 +2,7 @@
 // Conv2DInfo with inC = outC = channels (pooling is a per-channel "convolution").
 
 import { i32, u32 } from '../device/uniforms.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { type Conv2DInfo, forEachWindowTap } from './conv.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput } from './wgsl.js';
@@ -99,6 +99,21 @@ export const pool2dBackwardKernel: Kernel<(op: PoolOp, dy: Tensor, x: Tensor, in
   },
   webgpu(op, dy, x, g) {
     const device = gpuDevice(x);
+    if (windowsAreDisjoint(g)) {
+      // Each input element is in at most one window: one invocation per window writes its
+      // taps. Elements in no window (gaps, a cut-off edge) start at zero.
+      const covered = windowsCoverInput(g);
+      const dx = new Tensor([...x.shape], 'float32', device, covered ? device.empty('float32', x.size) : device.allocate('float32', x.size));
+      device.dispatch({
+        key: `pool2dBackward/${op}/windows`,
+        wgsl: () => pool2dBackwardByWindowWgsl(op),
+        inputs: [dy.storage, x.storage],
+        outputs: [dx.storage],
+        uniforms: poolUniforms(dy.size, g),
+        workgroups: elementWorkgroups(dy.size),
+      });
+      return dx;
+    }
     const dx = gpuOutput(device, x.shape, 'float32');
     device.dispatch({
       key: `pool2dBackward/${op}`,
@@ -111,6 +126,19 @@ export const pool2dBackwardKernel: Kernel<(op: PoolOp, dy: Tensor, x: Tensor, in
     return dx;
   },
 };
+
+/** Windows that never share an input element: the stride is at least the window's extent. */
+function windowsAreDisjoint(g: Conv2DInfo): boolean {
+  return g.strideH >= (g.kH - 1) * g.dilationH + 1 && g.strideW >= (g.kW - 1) * g.dilationW + 1;
+}
+
+/** Disjoint windows that also leave no input element out: contiguous taps, back to back,
+ * the last window reaching the input's end. */
+function windowsCoverInput(g: Conv2DInfo): boolean {
+  const covers = (k: number, dilation: number, stride: number, out: number, pad: number, size: number) =>
+    dilation === 1 && stride === k && (out - 1) * stride - pad + k >= size;
+  return covers(g.kH, g.dilationH, g.strideH, g.outH, g.padTop, g.inH) && covers(g.kW, g.dilationW, g.strideW, g.outW, g.padLeft, g.inW);
+}
 
 // ------------------------------------------------------------------ WGSL
 
@@ -162,7 +190,52 @@ ${ELEMENTWISE_MAIN}
 }`;
 }
 
-// One invocation computes one input-gradient element dx[n, ih, iw, c] by gathering from the
+// Disjoint windows (stride ≥ window): one invocation per window, i.e. per dy[n, oh, ow, c],
+// writes every in-bounds tap of its window: max pooling dy at the window's first maximum
+// (a NaN tap is the maximum, as the CPU) and 0 at the other taps; average pooling
+// dy / (the in-bounds count) at each. No two invocations write the same element.
+function pool2dBackwardByWindowWgsl(op: PoolOp): string {
+  const body =
+    op === 'max'
+      ? /* wgsl */ `
+  var at = -1; var bestValue = 0.0;
+  for (var kh = 0u; kh < u.kH; kh++) {
+    for (var kw = 0u; kw < u.kW; kw++) {
+      let j = tapIndex(w, kh, kw);
+      if (j >= 0 && (at < 0 || (!isNan(bestValue) && (isNan(x[j]) || x[j] > bestValue)))) { at = j; bestValue = x[j]; }
+    }
+  }
+  for (var kh = 0u; kh < u.kH; kh++) {
+    for (var kw = 0u; kw < u.kW; kw++) {
+      let j = tapIndex(w, kh, kw);
+      if (j >= 0) { dx[j] = select(0.0, g, j == at); }
+    }
+  }`
+      : /* wgsl */ `
+  var count = 0u;
+  for (var kh = 0u; kh < u.kH; kh++) {
+    for (var kw = 0u; kw < u.kW; kw++) { if (tapIndex(w, kh, kw) >= 0) { count++; } }
+  }
+  let share = g / f32(count);
+  for (var kh = 0u; kh < u.kH; kh++) {
+    for (var kw = 0u; kw < u.kW; kw++) {
+      let j = tapIndex(w, kh, kw);
+      if (j >= 0) { dx[j] = share; }
+    }
+  }`;
+  return /* wgsl */ `${POOL_HEADER}
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  let c = index % u.C; let ow = (index / u.C) % u.outW; let oh = (index / (u.C * u.outW)) % u.outH;
+  let w = windowOf(index / (u.C * u.outW * u.outH), oh, ow, c);
+  let g = dy[index] + 0.0; // −0 becomes +0, as in the CPU's sum into zeros${body}
+}`;
+}
+
+// Overlapping windows: one invocation computes one input-gradient element dx[n, ih, iw, c] by gathering from the
 // outputs whose windows contain (ih, iw) (no atomics, so the sum is deterministic): tap
 // (kh, kw) of output (oh, ow) lands here when oh·strideH − padTop + kh·dilationH = ih. Max
 // pooling takes dy only where this element is its window's first maximum (as the CPU);

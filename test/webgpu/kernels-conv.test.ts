@@ -66,6 +66,9 @@ if (gpu) {
     [1, 9, 9, 2, 3, 2, 'same'],
     [3, 8, 8, 17, 3, 1, 'same'],
     [1, 33, 3, 5, 3, 3, 'same'],
+    [1, 10, 11, 4, 2, 3, 'valid'], // gaps between windows
+    [2, 7, 9, 6, 2, 2, 'same'], // windows cover the input, hanging over its end
+    [128, 28, 28, 6, 2, 2, 'valid'], // LeNet's first pooling
   ];
   for (const op of ['max', 'avg'] as const) {
     test(`${op} pooling and its gradient match the CPU`, async () => {
