@@ -8,8 +8,9 @@
 // `learning_rate` (per training batch) and `epoch_learning_rate`. Steps continue across
 // fits with one logger (a second fit does not rewrite epoch 0). Default logdir
 // `run/tensorboard/stats`; view with `tensorboard --logdir run/tensorboard/stats`.
-// Unlike S4TF (one file per metric and phase, unordered writes): one file per phase with
-// one ordered write queue; `fitEnd` waits until everything is on disk.
+// Unlike S4TF (one file per metric and phase, unordered writes): one file per phase, its
+// records in order, on disk within a second and at every epoch end (see
+// src/io/event-file-writer.ts), so a crash or a Ctrl-C loses at most the last second.
 
 import { join } from 'node:path';
 import { EventFileWriter } from '../../io/event-file-writer.js';
@@ -69,11 +70,15 @@ export class TensorBoardStatisticsLogger {
     this.logEpoch(loop, 'validation');
   }
 
+  async onEpochEnd(): Promise<void> {
+    await this.flush();
+  }
+
   async onFitEnd(): Promise<void> {
     await this.flush();
   }
 
-  /** Waits for every queued write (also done at fitEnd). */
+  /** Writes every queued record now (also done at each epoch end and at fitEnd). */
   async flush(): Promise<void> {
     await Promise.all([...this.writers.values()].map((w) => w.flush()));
   }
