@@ -55,7 +55,7 @@ test('temporary files of dead saves are removed by the next save to that path, o
 
 // A child process saves a 16 MB checkpoint over and over; it is killed (SIGKILL) while a
 // temporary file exists, so that file stays behind; the next save removes it, and the
-// path still holds a whole checkpoint (the last one that finished, or none yet).
+// path still holds the last checkpoint that finished, whole.
 const CHILD = `
 import { Module } from ${JSON.stringify(resolve('src/nn/module.ts'))};
 import { keep } from ${JSON.stringify(resolve('src/memory.ts'))};
@@ -80,15 +80,18 @@ test('a save killed mid-write leaves the old file whole, and the next save remov
     const child = spawn(process.execPath, ['--import', 'tsx', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((done) => child.on('exit', done));
     await new Promise<void>((ready) => child.stdout.once('data', () => ready()));
-    // kill it as soon as a temporary file exists (a save is under way)
-    for (let polls = 0; polls < 5000 && (await temporaries(folder)).length === 0; polls++) await new Promise((r) => setTimeout(r, 1));
+    // kill it while a save is under way (a temporary file exists), once one save has finished
+    const underWay = async (): Promise<boolean> => {
+      const files = await readdir(folder);
+      return files.includes('big.safetensors') && files.some((f) => f.includes('.tmp-'));
+    };
+    for (const start = Date.now(); Date.now() - start < 30_000 && !(await underWay()); ) await new Promise((r) => setTimeout(r, 1));
     child.kill('SIGKILL');
     await exited; // reaped, so its pid no longer runs
     leftBehind = await temporaries(folder);
   }
   assert.ok(leftBehind.length > 0, 'a kill left a temporary file behind');
-  const files = await readdir(folder);
-  if (files.includes('big.safetensors')) {
+  {
     const check = new (class extends Module {
       weight = keep(full([4 * 1024 * 1024], 0));
       forward(x: Tensor): Tensor {
