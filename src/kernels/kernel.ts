@@ -16,12 +16,17 @@ export type KernelFunction = (...args: any[]) => Tensor;
 export interface Kernel<F extends KernelFunction> {
   readonly name: string;
   readonly cpu: F;
+  /** The CPU device's fast path (WebAssembly, src/kernels/wasm): null when it does not
+   * apply (too small, no WebAssembly), and the `cpu` reference runs instead. */
+  readonly wasm?: (...args: Parameters<F>) => Tensor | null;
   webgpu?: F;
 }
 
 export function kernelFor<F extends KernelFunction>(kernel: Kernel<F>, device: Device): F {
-  const impl = kernel[device.kind as DeviceKind];
+  let impl = kernel[device.kind as DeviceKind];
   if (!impl) throw new TensorLoopError(`${kernel.name}: no ${device.kind} kernel yet`);
+  const { wasm, cpu: reference } = kernel;
+  if (device.kind === 'cpu' && wasm) impl = ((...args: Parameters<F>) => wasm(...args) ?? reference(...args)) as F;
   return profiler.enabled ? profiler.timed(kernel.name, impl) : impl;
 }
 

@@ -7,6 +7,7 @@ import { u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
 import { type GemmSpec, type GemmVariant, gemm, gemmVariantFor } from './gemm.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
+import { matmulWasm } from './wasm/matmul.js';
 
 export interface MatmulInfo {
   batch: number;
@@ -87,6 +88,7 @@ export const matmulKernel: Kernel<(a: Tensor, b: Tensor, info: MatmulInfo) => Te
     for (let p = 0; p < batch; p++) multiplyTransposed(A, p * aStep, Bt, p * bStep, out, p * m * n, m, n, k);
     return cpuTensor(out, [batch, m, n]);
   },
+  wasm: matmulWasm,
   webgpu(a, b, info) {
     const device = a.device as WebGpuDevice;
     return matmulWebgpu(a, b, info, gemmVariantFor(device));

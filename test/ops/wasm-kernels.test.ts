@@ -1,0 +1,103 @@
+// The CPU device's WebAssembly SIMD kernels (src/kernels/wasm) against the TypeScript
+// reference loops they stand in for: random, odd-sized and large inputs, every transpose
+// and layout, and special values (NaN and ±Inf land where the reference puts them).
+// Each case calls the kernel's `wasm` path and its `cpu` reference directly.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cpu } from '../../src/device/cpu.js';
+import { cpuData } from '../../src/kernels/kernel.js';
+import { matmulKernel } from '../../src/kernels/matmul.js';
+import { wasmKernels } from '../../src/kernels/wasm/module.js';
+import { type Tensor, fromData } from '../../src/tensor.js';
+
+assert.ok(wasmKernels(), 'WebAssembly SIMD is available in Node');
+
+/** Seeded values in [-1, 1), with `special` of them replaced by NaN, Inf and -Inf. */
+function values(size: number, seed: number, special = 0): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  for (let j = 0; j < special; j++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[s % size] = [NaN, Infinity, -Infinity][j % 3]!;
+  }
+  return out;
+}
+
+function input(shape: number[], seed: number, special = 0): Tensor {
+  return fromData(values(shape.reduce((a, b) => a * b, 1), seed, special), shape, cpu);
+}
+
+/** Same NaN positions, same infinities, finite values within atol + rtol·|ref|. */
+function assertMatches(actual: Tensor, reference: Tensor, what: string, atol = 1e-5, rtol = 1e-4): void {
+  assert.equal([...actual.shape], [...reference.shape], `${what}: shape`);
+  const got = cpuData(actual);
+  const want = cpuData(reference);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    if (Number.isNaN(w) || Number.isNaN(g)) {
+      if (!(Number.isNaN(w) && Number.isNaN(g))) assert.unreachable(`${what}: element ${i} is ${g}, the reference ${w}`);
+    } else if (!Number.isFinite(w) || !Number.isFinite(g)) {
+      if (g !== w) assert.unreachable(`${what}: element ${i} is ${g}, the reference ${w}`);
+    } else if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w))) {
+      assert.unreachable(`${what}: element ${i} is ${g}, the reference ${w}`);
+    }
+  }
+}
+
+test('matmul: every transpose, odd and large sizes, batches, against the reference', () => {
+  const cases: [number, number, number, number, number][] = [
+    // [batch, m, n, k, batch of b (1 = shared)]
+    [1, 33, 17, 65, 1],
+    [1, 7, 9, 70, 1],
+    [1, 128, 512, 784, 1],
+    [1, 130, 10, 511, 1],
+    [3, 21, 13, 19, 3],
+    [4, 9, 31, 29, 1],
+  ];
+  for (const [batch, m, n, k, batchB] of cases) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const a = input([batch, ...(transposeA ? [k, m] : [m, k])], m + n);
+        const b = input([batchB, ...(transposeB ? [n, k] : [k, n])], k + 1);
+        const info = { batch, m, n, k, transposeA, transposeB };
+        const fast = matmulKernel.wasm!(a, b, info);
+        assert.ok(fast, `the wasm path takes ${batch}×${m}×${n}×${k}`);
+        assertMatches(fast!, matmulKernel.cpu(a, b, info), `matmul ${JSON.stringify(info)}`, 1e-5 * Math.sqrt(k));
+      }
+    }
+  }
+});
+
+test('matmul: NaN and ±Inf propagate as in the reference', () => {
+  for (const [m, n, k] of [[37, 23, 41], [64, 64, 64]] as const) {
+    const a = input([1, m, k], 5, 7);
+    const b = input([1, k, n], 6, 5);
+    const info = { batch: 1, m, n, k, transposeA: false, transposeB: false };
+    assertMatches(matmulKernel.wasm!(a, b, info)!, matmulKernel.cpu(a, b, info), `matmul ${m}×${n}×${k} with specials`, 1e-4);
+  }
+});
+
+test('matmul: products too small to pay for the copies stay on the reference', () => {
+  const info = { batch: 1, m: 2, n: 3, k: 4, transposeA: false, transposeB: false };
+  assert.is(matmulKernel.wasm!(input([1, 2, 4], 1), input([1, 4, 3], 2), info), null);
+});
+
+test('matmul: split across the second thread, the same result as on one', async () => {
+  const rt = wasmKernels()!;
+  for (let i = 0; i < 200 && !rt.threaded; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(rt.threaded, 'the worker thread started');
+  for (const [m, n, k] of [[128, 512, 784], [300, 6, 150], [97, 33, 257]] as const) {
+    const a = input([1, m, k], 11);
+    const b = input([1, k, n], 12);
+    const info = { batch: 1, m, n, k, transposeA: false, transposeB: false };
+    assertMatches(matmulKernel.wasm!(a, b, info)!, matmulKernel.cpu(a, b, info), `threaded matmul ${m}×${n}×${k}`, 1e-5 * Math.sqrt(k));
+  }
+});
+
+test.run();
