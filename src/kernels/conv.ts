@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { type GemmSpec, type GemmVariant, gemm, gemmVariantFor } from './gemm.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { multiplyTransposed, transposeBatch } from './matmul.js';
+import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from './wasm/conv.js';
 
 /** The geometry of one convolution, computed once by the op (src/ops/conv.ts). */
 export interface Conv2DInfo {
@@ -70,6 +71,7 @@ function gatherPatches(X: Float32Array, g: Conv2DInfo, r0: number, rows: number,
  * along co, where both w and y are contiguous. */
 export const conv2dKernel: Kernel<(x: Tensor, w: Tensor, info: Conv2DInfo) => Tensor> = {
   name: 'conv2d',
+  wasm: conv2dWasm,
   cpu(x, w, g) {
     const X = cpuData(x) as Float32Array;
     const K = g.kH * g.kW * g.inC;
@@ -89,6 +91,7 @@ export const conv2dKernel: Kernel<(x: Tensor, w: Tensor, info: Conv2DInfo) => Te
 /** dx[n, ih, iw, c] = Σ over the outputs that read (ih, iw) of dy[n, oh, ow, co] · w[kh, kw, c, co]. */
 export const conv2dBackpropInputKernel: Kernel<(dy: Tensor, w: Tensor, info: Conv2DInfo) => Tensor> = {
   name: 'conv2dBackpropInput',
+  wasm: conv2dBackpropInputWasm,
   cpu(dy, w, g) {
     const DY = cpuData(dy) as Float32Array;
     const K = g.kH * g.kW * g.inC;
@@ -113,6 +116,7 @@ export const conv2dBackpropInputKernel: Kernel<(dy: Tensor, w: Tensor, info: Con
 /** dw[kh, kw, c, co] = Σ_{n, oh, ow} x[n, ih, iw, c] · dy[n, oh, ow, co]. */
 export const conv2dBackpropFilterKernel: Kernel<(x: Tensor, dy: Tensor, info: Conv2DInfo) => Tensor> = {
   name: 'conv2dBackpropFilter',
+  wasm: conv2dBackpropFilterWasm,
   cpu(x, dy, g) {
     const X = cpuData(x) as Float32Array;
     const DY = cpuData(dy) as Float32Array;

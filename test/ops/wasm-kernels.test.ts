@@ -7,7 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpu } from '../../src/device/cpu.js';
 import { cpuData } from '../../src/kernels/kernel.js';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from '../../src/kernels/conv.js';
 import { matmulKernel } from '../../src/kernels/matmul.js';
+import { conv2dGeometry } from '../../src/ops/conv.js';
 import { wasmKernels } from '../../src/kernels/wasm/module.js';
 import { type Tensor, fromData } from '../../src/tensor.js';
 
@@ -98,6 +100,38 @@ test('matmul: split across the second thread, the same result as on one', async 
     const info = { batch: 1, m, n, k, transposeA: false, transposeB: false };
     assertMatches(matmulKernel.wasm!(a, b, info)!, matmulKernel.cpu(a, b, info), `threaded matmul ${m}×${n}×${k}`, 1e-5 * Math.sqrt(k));
   }
+});
+
+test('conv2d and both gradients: strides, padding, dilation, odd sizes, against the reference', () => {
+  // [batch, size, inC, kernel, outC, strides, padding, dilations]
+  const cases: [number, number, number, number, number, number, 'same' | 'valid', number][] = [
+    [3, 11, 1, 5, 6, 1, 'same', 1],
+    [2, 10, 6, 5, 16, 1, 'valid', 1],
+    [2, 9, 3, 3, 5, 2, 'same', 1],
+    [1, 13, 4, 3, 7, 1, 'valid', 2],
+    [2, 8, 5, 2, 9, 3, 'valid', 1],
+    [16, 28, 1, 5, 6, 1, 'same', 1],
+  ];
+  for (const [batch, size, inC, kernel, outC, strides, padding, dilations] of cases) {
+    const g = conv2dGeometry('conv2d', [batch, size, size, inC], kernel, kernel, outC, strides, padding, dilations);
+    const what = `${batch}×${size}×${size}×${inC} * ${kernel}×${kernel}×${outC} s${strides} ${padding} d${dilations}`;
+    const x = input([batch, size, size, inC], size + inC);
+    const w = input([kernel, kernel, inC, outC], kernel + outC);
+    const dy = input([batch, g.outH, g.outW, outC], outC);
+    assertMatches(conv2dKernel.wasm!(x, w, g)!, conv2dKernel.cpu(x, w, g), `conv2d ${what}`);
+    assertMatches(conv2dBackpropInputKernel.wasm!(dy, w, g)!, conv2dBackpropInputKernel.cpu(dy, w, g), `input gradient ${what}`);
+    assertMatches(conv2dBackpropFilterKernel.wasm!(x, dy, g)!, conv2dBackpropFilterKernel.cpu(x, dy, g), `filter gradient ${what}`, 1e-4);
+  }
+});
+
+test('conv2d and both gradients: NaN and ±Inf propagate as in the reference', () => {
+  const g = conv2dGeometry('conv2d', [2, 9, 9, 3], 3, 3, 5, 1, 'same', 1);
+  const x = input([2, 9, 9, 3], 1, 6);
+  const w = input([3, 3, 3, 5], 2, 2);
+  const dy = input([2, g.outH, g.outW, 5], 3, 4);
+  assertMatches(conv2dKernel.wasm!(x, w, g)!, conv2dKernel.cpu(x, w, g), 'conv2d with specials');
+  assertMatches(conv2dBackpropInputKernel.wasm!(dy, w, g)!, conv2dBackpropInputKernel.cpu(dy, w, g), 'input gradient with specials');
+  assertMatches(conv2dBackpropFilterKernel.wasm!(x, dy, g)!, conv2dBackpropFilterKernel.cpu(x, dy, g), 'filter gradient with specials');
 });
 
 test.run();
