@@ -187,32 +187,44 @@ fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 { return b[k * u.N +
 
 // Input gradient: a = dy, b = w. A row of dŶ is an input pixel: RowA = (n, ih + padTop,
 // iw + padLeft); k = (kh·kW + kw)·outC + co, and tap (kh, kw) reached it from output
-// (oh, ow) = ((ih + padTop − kh·dilationH) / strideH, …) when that divides exactly.
-const CONV_BACKPROP_INPUT: GemmSpec = {
-  key: 'conv2dBackpropInput',
-  uniforms: CONV_UNIFORMS,
-  inputs: TWO_INPUTS,
-  loads: /* wgsl */ `
+// (oh, ow) = ((ih + padTop − kh·dilationH) / strideH, …) when that divides exactly. With
+// stride 1 every tap divides: this is the forward convolution's read of dy with the taps
+// flipped (a transposed convolution), and the division and its check drop out of the
+// inner loop (integer division has no SIMD instruction on a CPU adapter).
+function convBackpropInputSpec(unitStride: boolean): GemmSpec {
+  const output = unitStride
+    ? /* wgsl */ `
+  let oh = r.y - i32(d.x * u.dilationH); let ow = r.z - i32(d.y * u.dilationW);
+  if (oh < 0 || ow < 0 || oh >= i32(u.outH) || ow >= i32(u.outW)) { return 0.0; }
+  return a[((u32(r.x) * u.outH + u32(oh)) * u.outW + u32(ow)) * u.outC + co];`
+    : /* wgsl */ `
+  let th = r.y - i32(d.x * u.dilationH); let tw = r.z - i32(d.y * u.dilationW);
+  if (th < 0 || tw < 0) { return 0.0; }
+  let oh = u32(th) / u.strideH; let ow = u32(tw) / u.strideW;
+  if (oh * u.strideH != u32(th) || ow * u.strideW != u32(tw) || oh >= u.outH || ow >= u.outW) { return 0.0; }
+  return a[((u32(r.x) * u.outH + oh) * u.outW + ow) * u.outC + co];`;
+  return {
+    key: unitStride ? 'conv2dBackpropInput/stride1' : 'conv2dBackpropInput',
+    uniforms: CONV_UNIFORMS,
+    inputs: TWO_INPUTS,
+    loads: /* wgsl */ `
 alias RowA = vec3<i32>;
 fn rowA(batch: u32, row: u32) -> vec3<i32> {
   let iw = row % u.inW; let ih = (row / u.inW) % u.inH; let n = row / (u.inW * u.inH);
   return vec3<i32>(i32(n), i32(ih) + u.padTop, i32(iw) + u.padLeft);
 }
 fn loadA(r: vec3<i32>, k: u32, d: vec3<u32>) -> f32 { // d = (kh, kw, co)
-  let co = d.z;
-  let th = r.y - i32(d.x * u.dilationH); let tw = r.z - i32(d.y * u.dilationW);
-  if (th < 0 || tw < 0) { return 0.0; }
-  let oh = u32(th) / u.strideH; let ow = u32(tw) / u.strideW;
-  if (oh * u.strideH != u32(th) || ow * u.strideW != u32(tw) || oh >= u.outH || ow >= u.outW) { return 0.0; }
-  return a[((u32(r.x) * u.outH + oh) * u.outW + ow) * u.outC + co];
+  let co = d.z;${output}
 }
 fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 {
   return b[((d.x * u.kW + d.y) * u.inC + col) * u.outC + d.z];
 }`,
-  kRadices: ['u.kW', 'u.outC'],
-  aAlongK: true,
-  bAlongK: true,
-};
+    kRadices: ['u.kW', 'u.outC'],
+    aAlongK: true,
+    bAlongK: true,
+  };
+}
+const CONV_BACKPROP_INPUT = [convBackpropInputSpec(false), convBackpropInputSpec(true)] as const;
 
 // Filter gradient: a = x (read as X̂ᵀ), b = dy. A row of X̂ᵀ is a filter tap and channel:
 // RowA = (kh·dilationH − padTop, kw·dilationW − padLeft, c); k = (n·outH + oh)·outW + ow.
@@ -245,7 +257,8 @@ export function conv2dWebgpu(x: Tensor, w: Tensor, g: Conv2DInfo, variant: GemmV
 
 export function conv2dBackpropInputWebgpu(dy: Tensor, w: Tensor, g: Conv2DInfo, variant: GemmVariant): Tensor {
   const sizes = { batch: 1, m: g.batch * g.inH * g.inW, n: g.inC, k: g.kH * g.kW * g.outC };
-  return gemm(dy.device as WebGpuDevice, CONV_BACKPROP_INPUT, variant, [dy.storage, w.storage], [g.batch, g.inH, g.inW, g.inC], sizes, convUniforms(g));
+  const spec = CONV_BACKPROP_INPUT[g.strideH === 1 && g.strideW === 1 ? 1 : 0];
+  return gemm(dy.device as WebGpuDevice, spec, variant, [dy.storage, w.storage], [g.batch, g.inH, g.inW, g.inC], sizes, convUniforms(g));
 }
 
 export function conv2dBackpropFilterWebgpu(x: Tensor, dy: Tensor, g: Conv2DInfo, variant: GemmVariant): Tensor {

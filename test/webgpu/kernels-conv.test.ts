@@ -31,6 +31,9 @@ const CONV_CASES: Case[] = [
   [1, 17, 3, 1, 33, 5, 1, 3, 1, 'same'],
   [2, 6, 6, 33, 3, 2, 2, 2, 1, 'valid'],
   [8, 16, 16, 3, 5, 3, 3, 1, 1, 'same'], // filter gradient sums over K = 2048: split-K
+  [2, 9, 8, 3, 4, 3, 3, 1, 2, 'same'], // stride 1 with dilation: the transposed read steps by 2
+  [1, 6, 7, 2, 3, 3, 2, 1, 1, 3], // stride 1, padding wider than the window
+  [128, 14, 14, 6, 16, 5, 5, 1, 1, 'valid'], // LeNet's second convolution
 ];
 
 const geometry = ([batch, inH, inW, inC, outC, kH, kW, stride, dilation, padding]: Case): Conv2DInfo =>
