@@ -44,7 +44,12 @@ export function readCIFAR10Files(paths: readonly string[], recordsPerFile = 1000
   const labels = new Uint8Array(count);
   paths.forEach((path, f) => {
     if (!existsSync(path)) throw new TensorLoopError(`CIFAR10: ${path} not found; ${HOW_TO_GET}`);
-    const bytes = readFileSync(path);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      throw new TensorLoopError(`CIFAR10: cannot read ${path}: ${(error as Error).message}`);
+    }
     if (bytes.length !== recordsPerFile * RECORD_BYTES) {
       throw new TensorLoopError(
         `CIFAR10: ${path} has ${bytes.length} bytes, expected ${recordsPerFile * RECORD_BYTES} (${recordsPerFile} records of ${RECORD_BYTES}); ` +

@@ -17,7 +17,8 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   if (bytes[2] !== 0x08) throw new TensorLoopError(`IDX file ${name}: element type 0x${bytes[2]!.toString(16)} is not unsigned bytes (0x08)`);
   const rank = bytes[3]!;
   const header = 4 + 4 * rank;
-  if (rank < 1 || bytes.length < header) throw new TensorLoopError(`IDX file ${name}: truncated header (${bytes.length} bytes for ${rank} dimensions)`);
+  if (rank < 1) throw new TensorLoopError(`IDX file ${name}: holds 0 dimensions; not an IDX file of arrays`);
+  if (bytes.length < header) throw new TensorLoopError(`IDX file ${name}: truncated header (${bytes.length} bytes for ${rank} dimensions)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((a, b) => a * b, 1);

@@ -41,25 +41,40 @@ export function mnistDataDirectory(): string {
   }
 }
 
-function readIdx(directory: string, file: string): Uint8Array {
+/** The bytes of one IDX file, `<name>` or `<name>.gz`; a file that cannot be read or
+ * unzipped is an error naming it. */
+function readIdx(directory: string, file: string): { bytes: Uint8Array; path: string } {
   const raw = join(directory, file);
-  if (existsSync(raw)) return readFileSync(raw);
-  if (existsSync(`${raw}.gz`)) return gunzipSync(readFileSync(`${raw}.gz`));
-  throw new TensorLoopError(`MNIST: ${raw} (or .gz) not found`);
+  const path = existsSync(raw) ? raw : existsSync(`${raw}.gz`) ? `${raw}.gz` : undefined;
+  if (!path) throw new TensorLoopError(`MNIST: ${raw} (or .gz) not found`);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new TensorLoopError(`MNIST: cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (path === raw) return { bytes, path };
+  try {
+    return { bytes: gunzipSync(bytes), path };
+  } catch (error) {
+    throw new TensorLoopError(`MNIST: ${path} is not a valid gzip file (${(error as Error).message}); the download is truncated or corrupt`);
+  }
 }
 
 /** Reads one split: images and labels, checked against each other. */
 export function loadMNISTSplit(directory: string, prefix: 'train' | 't10k', device: Device, flattening = false, normalizing = false): ImageSamples {
-  const images = parseIdx(readIdx(directory, `${prefix}-images-idx3-ubyte`), `${prefix}-images-idx3-ubyte`);
-  const labels = parseIdx(readIdx(directory, `${prefix}-labels-idx1-ubyte`), `${prefix}-labels-idx1-ubyte`);
+  const imageFile = readIdx(directory, `${prefix}-images-idx3-ubyte`);
+  const labelFile = readIdx(directory, `${prefix}-labels-idx1-ubyte`);
+  const images = parseIdx(imageFile.bytes, imageFile.path);
+  const labels = parseIdx(labelFile.bytes, labelFile.path);
   if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28) {
-    throw new TensorLoopError(`MNIST: ${prefix} images have dimensions [${images.dims.join(', ')}], expected [N, 28, 28]`);
+    throw new TensorLoopError(`MNIST: ${imageFile.path} holds dimensions [${images.dims.join(', ')}], expected [N, 28, 28]`);
   }
   if (labels.dims.length !== 1 || labels.dims[0] !== images.dims[0]) {
-    throw new TensorLoopError(`MNIST: ${prefix} has ${images.dims[0]} images but labels of dimensions [${labels.dims.join(', ')}]`);
+    throw new TensorLoopError(`MNIST: ${imageFile.path} holds ${images.dims[0]} images but ${labelFile.path} labels of dimensions [${labels.dims.join(', ')}]`);
   }
   const bad = labels.data.findIndex((l) => l > 9);
-  if (bad >= 0) throw new TensorLoopError(`MNIST: ${prefix} label ${bad} is ${labels.data[bad]}, not a digit`);
+  if (bad >= 0) throw new TensorLoopError(`MNIST: ${labelFile.path}: label ${bad} is ${labels.data[bad]}, not a digit`);
   const shape = flattening ? [784] : [28, 28, 1];
   // [0, 1] → [−1, 1] is (x − 0.5)/0.5
   return new ImageSamples(images.data, labels.data, shape, device, normalizing ? { normalization: { mean: [0.5], std: [0.5] } } : {});
