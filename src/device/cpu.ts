@@ -39,6 +39,9 @@ export class CpuDevice implements Device {
     this.live.bytes -= storage.byteLength;
   }
 
+  /** CPU ops check their data before they compute: nothing is ever deferred. */
+  async checkDeferredErrors(): Promise<void> {}
+
   memory(): DeviceMemory {
     return { ...this.live };
   }

@@ -31,6 +31,10 @@ export interface Device {
   read(storage: Storage, dtype: DType, size: number): Promise<TypedArray>;
   /** Returns the storage's memory to the device (called when refCount reaches 0). */
   release(storage: Storage): void;
+  /** Throws the errors kernels found in their data since the last read (WebGPU defers a
+   * bad gather index or class label until then), or those behind `storages`; on the CPU
+   * such errors throw at the op, and this resolves at once. */
+  checkDeferredErrors(storages?: readonly Storage[]): Promise<void>;
   /** Live buffers and bytes on this device. */
   memory(): DeviceMemory;
   /** Frees everything the device holds; a disposed device can no longer be used. */

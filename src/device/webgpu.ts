@@ -10,12 +10,14 @@
 // Errors. Validation errors arrive asynchronously (error scopes, `uncapturederror`), and
 // device loss through `device.lost`. Any of them puts the device in a failed state: pending
 // and later reads reject with a TensorLoopError saying what happened, later ops throw. Results
-// computed in a failed batch are never handed out as if they were right.
+// computed in a failed batch are never handed out as if they were right. Errors a kernel
+// finds in its data (a bad index) are deferred to the next read (deferred-errors.ts).
 
 import type { DType, TypedArray } from '../dtype.js';
 import { typedArrayFor } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
+import { DeferredErrors, STATUS_BYTES, type StatusSlot } from './deferred-errors.js';
 import type { Device, DeviceMemory, Storage } from './device.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { profiler } from './profiler.js';
@@ -32,8 +34,6 @@ const SUBMIT_EVERY = 32;
 const MAX_DISPATCHES_PER_TURN = 40_000;
 /** Bytes of uniforms one batch can hold; a batch that fills it is submitted early. */
 const UNIFORM_RING_BYTES = 64 * 1024;
-/** The status words kernels may raise (e.g. gather's out-of-range flag): [code, a, b, c]. */
-const STATUS_BYTES = 16;
 
 /** Limits asked for by name, at the adapter's values (unnamed limits get WebGPU defaults). */
 const REQUESTED_LIMITS = [
@@ -57,17 +57,13 @@ export const INSTALL_HINT =
   '`apt-get install -t bookworm-backports mesa-vulkan-drivers` (Mesa 22.3 from bookworm main lacks a feature Dawn ' +
   'requires); with a GPU, install its Vulkan driver. Set XDG_RUNTIME_DIR (e.g. /tmp) if it is unset.';
 
-/** Messages for status codes raised by kernels, registered by the kernel files. */
-const STATUS_MESSAGES = new Map<number, (words: Uint32Array) => string>();
-
-/** Lets a kernel file explain a status code its WGSL writes into the status words. */
-export function registerStatusCode(code: number, message: (words: Uint32Array) => string): void {
-  STATUS_MESSAGES.set(code, message);
-}
+export { registerStatusCode } from './deferred-errors.js';
 
 /** A GPU buffer holding one tensor's elements (the buffer may be larger: its size class). */
 export class WebGpuStorage implements Storage {
   refCount = 1;
+  /** The deferred-error slots this storage's contents depend on (deferred-errors.ts). */
+  taint: readonly StatusSlot[] | undefined;
   constructor(
     readonly buffer: GPUBuffer,
     readonly byteLength: number,
@@ -88,7 +84,8 @@ export interface DispatchOptions {
   /** A workgroup count (folded into 2-D past the per-dimension limit: the shader computes
    * its linear index from `num_workgroups`) or an explicit [x, y, z] grid. */
   workgroups: number | readonly [number, number, number];
-  /** Binds the device's status words (array<atomic<u32>, 4>) after the outputs. */
+  /** Binds status words of this dispatch's own (array<atomic<u32>, 4>) after the outputs:
+   * a status the kernel raises there is thrown by the next read (deferred-errors.ts). */
   status?: boolean;
 }
 
@@ -155,7 +152,7 @@ export class WebGpuDevice implements Device {
   private readonly uniformRing = new ArrayBuffer(UNIFORM_RING_BYTES);
   private readonly uniformView = new DataView(this.uniformRing);
   private readonly uniformAlign: number;
-  private readonly statusBuffer: GPUBuffer;
+  private readonly deferred: DeferredErrors;
   private readonly usage: { GPUBufferUsage: typeof GPUBufferUsage; GPUMapMode: typeof GPUMapMode };
   /** GPU time per dispatch while the profiler is on (profiler.ts), when the adapter can. */
   private readonly timestamps: GpuTimestamps | null;
@@ -190,7 +187,7 @@ export class WebGpuDevice implements Device {
     this.pipelines = new PipelineCache(device, (message) => this.fail(message), S.COMPUTE);
     this.uniformAlign = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
     this.uniformBuffer = device.createBuffer({ size: UNIFORM_RING_BYTES, usage: U.UNIFORM | U.COPY_DST, label: 'uniform ring' });
-    this.statusBuffer = device.createBuffer({ size: STATUS_BYTES, usage: U.STORAGE | U.COPY_SRC | U.COPY_DST, label: 'status' });
+    this.deferred = new DeferredErrors(device, U.STORAGE | U.COPY_SRC | U.COPY_DST, Math.max(STATUS_BYTES, device.limits.minStorageBufferOffsetAlignment));
     this.timestamps = this.features.has('timestamp-query') ? new GpuTimestamps(device, globals) : null;
     device.addEventListener('uncapturederror', (event) => {
       this.fail(`${(event as GPUUncapturedErrorEvent).error.message}`);
@@ -223,30 +220,30 @@ export class WebGpuDevice implements Device {
     return this.newStorage(size * 4, 'allocate');
   }
 
+  /** Reads the storage back; first throws the deferred errors of ops recorded since the last
+   * check (all of them), or the error of a bad op this storage was computed from. */
   async read(storage: Storage, dtype: DType, size: number): Promise<TypedArray> {
     this.assertUsable('read');
     const source = storage as WebGpuStorage;
+    this.deferred.throwIfPoisoned(source);
     const bytes = size * 4;
-    const staging = this.stagingPool.acquire(bytes + STATUS_BYTES);
-    this.endPass();
-    const encoder = this.commandEncoder();
-    if (bytes > 0) encoder.copyBufferToBuffer(source.buffer, 0, staging, 0, bytes);
-    encoder.copyBufferToBuffer(this.statusBuffer, 0, staging, bytes, STATUS_BYTES);
-    encoder.clearBuffer(this.statusBuffer);
-    const submitted = this.flush();
-    let copy: ArrayBuffer;
-    try {
-      await this.whileGpuWorks(Promise.all([staging.mapAsync(this.usage.GPUMapMode.READ), submitted]));
-      if (this.failure) throw this.failure;
-      copy = staging.getMappedRange().slice(0, bytes + STATUS_BYTES);
-      staging.unmap();
-    } finally {
-      if (!this.disposed) this.stagingPool.release(staging, this.encoder === null);
-    }
-    this.checkStatus(new Uint32Array(copy, bytes, STATUS_BYTES / 4));
+    const copy = await this.readWithStatus(bytes > 0 ? source.buffer : null, bytes);
+    await this.deferred.settled(); // a check still running for another read may concern this storage
+    this.deferred.throwIfPoisoned(source);
     const out = typedArrayFor(dtype, size);
     new Uint8Array(out.buffer).set(new Uint8Array(copy, 0, bytes));
     return out;
+  }
+
+  /** Throws the deferred errors of the ops recorded so far (a gather index out of range, a
+   * bad class label), or of those `storages` were computed from; resolves at once, without
+   * waiting for the GPU, when no op that can raise one ran since the last check. */
+  async checkDeferredErrors(storages: readonly Storage[] = []): Promise<void> {
+    this.assertUsable('checkDeferredErrors');
+    for (const s of storages) this.deferred.throwIfPoisoned(s);
+    if (this.deferred.pendingBytes > 0) await this.readWithStatus(null, 0);
+    await this.deferred.settled();
+    for (const s of storages) this.deferred.throwIfPoisoned(s);
   }
 
   release(storage: Storage): void {
@@ -275,7 +272,7 @@ export class WebGpuDevice implements Device {
     this.pool.destroy();
     this.stagingPool.destroy();
     this.uniformBuffer.destroy();
-    this.statusBuffer.destroy();
+    this.deferred.destroy();
     this.timestamps?.destroy();
     this.pipelines.clear();
     this.gpu?.destroy();
@@ -301,6 +298,9 @@ export class WebGpuDevice implements Device {
     const uniforms = options.uniforms ?? [];
     const grid = this.grid(options.key, options.workgroups);
     if (grid[0] * grid[1] * grid[2] === 0) return;
+    const status = options.status ? this.deferred.take(options.key.split('/')[0]!) : undefined;
+    const taint = this.deferred.taintOf([...inputs, ...options.outputs], status?.slot);
+    for (const s of options.outputs) (s as WebGpuStorage).taint = taint;
     const { pipeline, bindGroupLayout } = this.pipelines.get(options.key, options.wgsl, {
       uniforms: uniforms.length > 0,
       inputs: inputs.length,
@@ -313,7 +313,7 @@ export class WebGpuDevice implements Device {
       const { buffer, byteLength } = s as WebGpuStorage;
       entries.push({ binding: entries.length, resource: { buffer, offset: 0, size: Math.max(4, align(byteLength, 4)) } });
     }
-    if (options.status) entries.push({ binding: entries.length, resource: { buffer: this.statusBuffer } });
+    if (status) entries.push({ binding: entries.length, resource: status.binding });
     const bindGroup = this.device.createBindGroup({ layout: bindGroupLayout, entries, label: options.key });
     const timestampWrites = profiler.enabled ? this.timestamps?.next(options.key) : undefined;
     if (timestampWrites) this.endPass(); // a timed dispatch gets a pass of its own
@@ -449,11 +449,32 @@ export class WebGpuDevice implements Device {
     return quietly(Promise.race([promise, this.failed]));
   }
 
-  private checkStatus(words: Uint32Array): void {
-    const code = words[0]!;
-    if (code === 0) return;
-    const message = STATUS_MESSAGES.get(code);
-    throw new TensorLoopError(message ? message(words) : `webgpu: a kernel raised status ${code} (${Array.from(words).join(',')})`);
+  /** Copies `bytes` of `source` and the pending status slots into a staging buffer, submits,
+   * and returns the copied data once mapped, after resolving the slots (which throws the
+   * deferred errors found). */
+  private async readWithStatus(source: GPUBuffer | null, bytes: number): Promise<ArrayBuffer> {
+    const statusBytes = this.deferred.pendingBytes;
+    const staging = this.stagingPool.acquire(Math.max(4, bytes + statusBytes));
+    this.endPass();
+    const encoder = this.commandEncoder();
+    if (source) encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
+    const check = this.deferred.collect(encoder, staging, bytes);
+    const submitted = this.flush();
+    try {
+      let copy: ArrayBuffer;
+      try {
+        await this.whileGpuWorks(Promise.all([staging.mapAsync(this.usage.GPUMapMode.READ), submitted]));
+        if (this.failure) throw this.failure;
+        copy = staging.getMappedRange().slice(0, bytes + statusBytes);
+        staging.unmap();
+      } finally {
+        if (!this.disposed) this.stagingPool.release(staging, this.encoder === null);
+      }
+      this.deferred.resolve(check.slots, new Uint32Array(copy, bytes, statusBytes / 4));
+      return copy;
+    } finally {
+      check.done();
+    }
   }
 
   private fail(message: string): void {

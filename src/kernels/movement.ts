@@ -208,14 +208,13 @@ export const gatherKernel: Kernel<(x: Tensor, indices: Tensor, outer: number, in
 };
 
 /** Status code gather raises on WebGPU for an index outside [0, n): the GPU cannot throw
- * while the op is recorded, so the kernel clamps the index, records it, and the next read
- * of any tensor on the device throws this error. */
+ * while the op is recorded, so the kernel clamps the index and records it; the next read
+ * of any tensor on the device throws this error, and so does every read of a tensor
+ * computed from the gather's result (src/device/deferred-errors.ts). */
 const GATHER_OUT_OF_RANGE = 1;
 registerStatusCode(
   GATHER_OUT_OF_RANGE,
-  (words) =>
-    `gather: index ${words[1]! | 0} is out of range [0, ${words[2]}) (found on webgpu, where the kernel clamps it; ` +
-    'reported at the first read after the op, so results read since that gather are wrong)',
+  (words) => `gather: index ${words[1]! | 0} is out of range [0, ${words[2]}) (found on webgpu by the kernel, after the op returned; its result and what was computed from it are invalid)`,
 );
 
 // One invocation copies one output element: out[o, j, i] = x[o, indices[j], i].

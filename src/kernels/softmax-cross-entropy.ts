@@ -87,11 +87,11 @@ export const softmaxCrossEntropyKernel: Kernel<(logits: Tensor, labels: Tensor, 
 
 /** Status code raised on WebGPU for an int label outside [0, C) (the op checks CPU labels
  * before calling; GPU labels are only seen by the kernel, and the error surfaces at the next
- * read). A distinctive number, so it cannot collide with another file's codes. */
+ * read, as for gather). A distinctive number, so it cannot collide with another file's codes. */
 const LABEL_OUT_OF_RANGE = 0x53ce;
 registerStatusCode(
   LABEL_OUT_OF_RANGE,
-  (words) => `softmaxCrossEntropy: label ${words[1]! | 0} is out of range [0, ${words[2]}) (found on webgpu at the first read after the op; that loss is wrong)`,
+  (words) => `softmaxCrossEntropy: label ${words[1]! | 0} is out of range [0, ${words[2]}) (found on webgpu by the kernel, after the op returned; that loss and its gradient are invalid)`,
 );
 
 /** One output per logit: dy_n · (softmax_c · Σt − t_c). */
@@ -122,6 +122,7 @@ export const softmaxCrossEntropyGradKernel: Kernel<(logits: Tensor, labels: Tens
       outputs: [rowStats.storage],
       uniforms: sceUniforms(info),
       workgroups: elementWorkgroups(info.rows),
+      status: labels.dtype === 'int32',
     });
     const dx = gpuOutput(device, [info.rows, info.classes], 'float32');
     device.dispatch({
@@ -172,19 +173,7 @@ fn logSumExp(n: u32) -> f32 {
 function crossEntropyWgsl(intLabels: boolean): string {
   return /* wgsl */ `${sceHeader(intLabels)}
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;
-${intLabels ? '@group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>, 4>;' : ''}
-${ELEMENTWISE_MAIN}
-  if (index >= u.rows) { return; }
-  ${
-    intLabels
-      ? `let label = labels[index];
-  if (label < 0 || label >= i32(u.classes)) {
-    atomicStore(&status[1], bitcast<u32>(label));
-    atomicStore(&status[2], u.classes);
-    atomicStore(&status[0], ${LABEL_OUT_OF_RANGE}u);
-  }`
-      : ''
-  }
+${labelCheck(intLabels)}
   let lse = logSumExp(index);
   var total = 0.0;
   for (var c = 0u; c < u.classes; c++) {
@@ -195,12 +184,28 @@ ${ELEMENTWISE_MAIN}
 }`;
 }
 
+// The start of a one-invocation-per-row kernel whose output is binding 3: with int labels,
+// a label outside [0, C) is raised in the status words at binding 4 (the loss and the
+// gradient both check, so both are known bad: src/device/deferred-errors.ts).
+function labelCheck(intLabels: boolean): string {
+  if (!intLabels) return `${ELEMENTWISE_MAIN}
+  if (index >= u.rows) { return; }`;
+  return /* wgsl */ `@group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>, 4>;
+${ELEMENTWISE_MAIN}
+  if (index >= u.rows) { return; }
+  let label = labels[index];
+  if (label < 0 || label >= i32(u.classes)) {
+    atomicStore(&status[1], bitcast<u32>(label));
+    atomicStore(&status[2], u.classes);
+    atomicStore(&status[0], ${LABEL_OUT_OF_RANGE}u);
+  }`;
+}
+
 // One invocation computes one row's (lse, Σ_c t_c), which every logit of the row needs.
 function rowStatsWgsl(intLabels: boolean): string {
   return /* wgsl */ `${sceHeader(intLabels)}
 @group(0) @binding(3) var<storage, read_write> stats: array<f32>;
-${ELEMENTWISE_MAIN}
-  if (index >= u.rows) { return; }
+${labelCheck(intLabels)}
   var total = 0.0;
   for (var c = 0u; c < u.classes; c++) { total += targetOf(index, c); }
   stats[2u * index] = logSumExp(index);

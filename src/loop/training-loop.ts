@@ -242,7 +242,12 @@ export class TrainingLoop implements TrainingLoopState {
   private async trainingStep(model: LoopModel, step: DifferentiableStep): Promise<void> {
     await step(model, this);
     await this.fire('updateStart');
-    if (this.lastStepGradient) this.optimizer.update(model, this.lastStepGradient);
+    const gradients = this.lastStepGradient;
+    if (!gradients) return;
+    // an error a GPU kernel found in this batch (a bad label) throws here, before the update
+    const first = gradients.values().next().value;
+    await first?.device.checkDeferredErrors([...gradients.values()].map((g) => g.storage));
+    this.optimizer.update(model, gradients);
   }
 
   private async inferenceStep(model: LoopModel): Promise<void> {
