@@ -49,8 +49,10 @@ export type UnaryOp = 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' 
 export const UNARY_OPS: Record<UnaryOp, { cpu: (x: number, alpha: number) => number; wgsl: string; cpuInt?: (x: number) => number; wgslInt?: string }> = {
   neg: { cpu: (x: number) => -x, wgsl: '-x' },
   abs: { cpu: Math.abs, wgsl: 'abs(x)' },
-  // sign(±0) = ±0
-  sign: { cpu: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x), wgsl: 'select(select(x, -1.0, x < 0.0), 1.0, x > 0.0)', wgslInt: 'sign(x)' },
+  // sign(±0) = +0 (as PyTorch and NumPy), sign(NaN) = NaN (as NumPy). In WGSL, PyTorch's
+  // own formula [x > 0] − [x < 0]: WGSL may ignore the sign of a zero, and lavapipe turns
+  // a nested select(0.0, -1.0, …) into −0.
+  sign: { cpu: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x), wgsl: 'f32(x > 0.0) - f32(x < 0.0)', wgslInt: 'sign(x)' },
   exp: { cpu: Math.exp, wgsl: 'exp(x)' },
   log: { cpu: Math.log, wgsl: 'logFloat(x)' },
   sqrt: { cpu: Math.sqrt, wgsl: 'sqrtFloat(x)' },

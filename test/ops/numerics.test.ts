@@ -29,7 +29,7 @@ for (const device of await testDevices()) {
       assertSame(await (ops[name] as (x: Tensor) => Tensor)(x).data(), [NaN, NaN, NaN, NaN], name);
     }
     assertSame(await ops.relu(t([NaN, -1, -0, 2, NaN])).data(), [NaN, 0, 0, 2, NaN], 'relu, scalar kernel');
-    assertSame(await ops.sign(t([NaN, -3, -0, 0, 5])).data(), [NaN, -1, -0, 0, 1], 'sign keeps NaN and the sign of zero');
+    assertSame(await ops.sign(t([NaN, -3, -0, 0, 5])).data(), [NaN, -1, 0, 0, 1], 'sign keeps NaN; sign(-0) = +0');
   });
 
   test(`maximum, minimum and clip propagate NaN from either side ${on}`, async () => {
