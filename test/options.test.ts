@@ -19,6 +19,8 @@ import { Conv2D, Dense, Dropout, Embedding, BatchNorm, LayerNorm, MaxPool2D, Mul
 import { GPT, LeNet, MLP, ResNet, TransformerBlock, TransformerClassifier } from '../src/models/index.js';
 import { CIFAR10, ImageSamples, MNIST, TrainingEpochs } from '../src/data/index.js';
 import { arange, full, ones, randn, randu, scalar, zeros } from '../src/tensor.js';
+import { argmax, argmin, avgPool2d, conv2d, dropout, matmul, max, maxPool2d, mean, min, sum } from '../src/ops/index.js';
+import { Device } from '../src/device/index.js';
 
 /** Runs `make` (any options typing bypassed, as plain JavaScript would) and checks the error. */
 function rejects(make: () => unknown, owner: string, key: string, accepted: string[]): void {
@@ -122,6 +124,28 @@ test('creation functions reject unknown options', () => {
   rejects(() => arange(0, 4, 1, loose({ type: 'int32' })), 'arange', 'type', ['dtype']);
   rejects(() => randn([2], loose({ low: -1 })), 'randn', 'low', ['seed', 'mean', 'std']);
   rejects(() => randu([2], loose({ std: 2 })), 'randu', 'std', ['seed', 'low', 'high']);
+});
+
+test('ops and Device.webgpu reject unknown options', async () => {
+  const m = tensor([[1, 2], [3, 4]]);
+  const image = zeros([1, 4, 4, 1]);
+  rejects(() => matmul(m, m, loose({ transpose: true })), 'matmul', 'transpose', ['transposeA', 'transposeB']);
+  rejects(() => conv2d(image, zeros([2, 2, 1, 1]), loose({ stride: 2 })), 'conv2d', 'stride', ['strides', 'padding', 'dilations']);
+  rejects(() => maxPool2d(image, loose({ windowSize: 2, pad: 'same' })), 'maxPool2d', 'pad', ['windowSize', 'strides', 'padding']);
+  rejects(() => avgPool2d(image, loose({ window: 2 })), 'avgPool2d', 'window', ['windowSize']);
+  assert.throws(() => maxPool2d(image, loose(undefined as unknown as object)), /^maxPool2d: options \{windowSize, strides, padding\} are required/);
+  rejects(() => dropout(m, 0.5, loose({ rate: 0.5 })), 'dropout', 'rate', ['seed']);
+  for (const [name, op] of [['sum', sum], ['max', max], ['min', min], ['mean', mean]] as const) {
+    rejects(() => op(m, 0, loose({ keepdims: true })), name, 'keepdims', ['keepDims']);
+    assert.throws(() => op(m, 0, loose(true as unknown as object)), new RegExp(`^${name}: options must be an object`));
+  }
+  rejects(() => argmax(m, 0, loose({ keepdim: true })), 'argmax', 'keepdim', ['keepDims']);
+  rejects(() => argmin(m, 0, loose({ keepdim: true })), 'argmin', 'keepdim', ['keepDims']);
+  rejects(() => softmaxCrossEntropy(m, tensor([0, 1], { dtype: 'int32' }), loose({ smoothing: 0.1 })), 'softmaxCrossEntropy', 'smoothing', ['labelSmoothing']);
+  let error: unknown;
+  await Device.webgpu(loose({ flags: [] })).catch((e: unknown) => (error = e));
+  assert.instance(error, TensorLoopError);
+  assert.match((error as Error).message, /^Device\.webgpu: unknown option 'flags'/);
 });
 
 test.run();

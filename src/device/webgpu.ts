@@ -24,6 +24,7 @@ import { profiler } from './profiler.js';
 import { quietly } from './quiet-wait.js';
 import { type Uniform, align, packUniforms, uniformsByteLength } from './uniforms.js';
 import { GpuTimestamps } from './webgpu-timestamps.js';
+import { checkOptions } from '../options.js';
 
 /** Dispatches recorded before a submit (tfjs uses 15; more amortizes submit cost). */
 const SUBMIT_EVERY = 32;
@@ -103,6 +104,7 @@ export interface WebGpuOptions {
 
 /** Requests an adapter and a device; throws TensorLoopError saying why and what to install. */
 export async function requestWebGpuDevice(options: WebGpuOptions = {}): Promise<WebGpuDevice> {
+  checkOptions('Device.webgpu', options, ['dawnFlags']);
   let module: typeof import('webgpu');
   try {
     module = await import('webgpu');

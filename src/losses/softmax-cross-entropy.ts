@@ -14,6 +14,7 @@ import { softmax } from '../ops/nn.js';
 import { mean, sum } from '../ops/reduce.js';
 import { assertSameDevice, assertTensor, composite, sameShape } from '../ops/util.js';
 import { type Tensor, sizeOf } from '../tensor.js';
+import { checkOptions } from '../options.js';
 
 export interface SoftmaxCrossEntropyOptions {
   /** ε: the target becomes (1 − ε)·target + ε/classes. Default 0. */
@@ -22,7 +23,8 @@ export interface SoftmaxCrossEntropyOptions {
 
 /** Mean cross-entropy between softmax(logits) and the labels. `logits` is [..., C];
  * `labels` is int32 class indices shaped [...] or float32 probabilities shaped [..., C]. */
-export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, { labelSmoothing = 0 }: SoftmaxCrossEntropyOptions = {}): Tensor {
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: SoftmaxCrossEntropyOptions = {}): Tensor {
+  const { labelSmoothing = 0 } = checkOptions('softmaxCrossEntropy', options, ['labelSmoothing']);
   const op = 'softmaxCrossEntropy';
   assertTensor(op, logits, 'logits');
   assertTensor(op, labels, 'labels');

@@ -11,6 +11,7 @@ import { kernelFor } from '../kernels/kernel.js';
 import { type PoolOp, pool2dBackwardKernel, pool2dKernel } from '../kernels/pool.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertSameDevice, assertTensor } from './util.js';
+import { checkOptions, checkRequiredOptions } from '../options.js';
 
 export type Padding = 'same' | 'valid' | number;
 type Pair = number | readonly [number, number];
@@ -63,7 +64,8 @@ export function conv2dGeometry(op: string, xShape: readonly number[], kH: number
 }
 
 /** 2-D convolution: x [N, H, W, C] with filters w [KH, KW, C, CO] → [N, OH, OW, CO]. */
-export function conv2d(x: Tensor, w: Tensor, { strides = 1, padding = 'valid', dilations = 1 }: Conv2DOptions = {}): Tensor {
+export function conv2d(x: Tensor, w: Tensor, options: Conv2DOptions = {}): Tensor {
+  const { strides = 1, padding = 'valid', dilations = 1 } = checkOptions('conv2d', options, ['strides', 'padding', 'dilations']);
   assertTensor('conv2d', x);
   assertTensor('conv2d', w, 'filter');
   assertSameDevice('conv2d', [x, w]);
@@ -102,7 +104,8 @@ function backpropFilter(x: Tensor, dy: Tensor, info: Conv2DInfo): Tensor {
   return dw;
 }
 
-function pool2d(op: PoolOp, name: string, x: Tensor, { windowSize, strides, padding = 'valid' }: Pool2DOptions): Tensor {
+function pool2d(op: PoolOp, name: string, x: Tensor, options: Pool2DOptions): Tensor {
+  const { windowSize, strides, padding = 'valid' } = checkRequiredOptions(name, options, ['windowSize', 'strides', 'padding']);
   assertTensor(name, x);
   assertFloat(name, x);
   if (x.rank !== 4) throw new TensorLoopError(`${name}: input must be NHWC (rank 4), got ${shapeString(x.shape)}`);

@@ -11,13 +11,15 @@ import { cast } from './elementwise.js';
 import { broadcastTo, reshape } from './movement.js';
 import { sumToShape } from './reduce.js';
 import { assertSameDevice, assertTensor, broadcastShapes, composite, sameShape } from './util.js';
+import { checkOptions } from '../options.js';
 
 export interface MatmulOptions {
   transposeA?: boolean;
   transposeB?: boolean;
 }
 
-export function matmul(a: Tensor, b: Tensor, { transposeA = false, transposeB = false }: MatmulOptions = {}): Tensor {
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const { transposeA = false, transposeB = false } = checkOptions('matmul', options, ['transposeA', 'transposeB']);
   assertTensor('matmul', a, 'a');
   assertTensor('matmul', b, 'b');
   assertSameDevice('matmul', [a, b]);

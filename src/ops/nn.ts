@@ -8,6 +8,7 @@ import { abs, add, div, equal, exp, greaterEqual, log, mul, sub, where } from '.
 import { max, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { assertFloat, assertTensor, composite, normalizeAxis } from './util.js';
+import { checkOptions } from '../options.js';
 
 /** The row max, as a constant: subtracting any constant leaves softmax unchanged, so no
  * gradient needs to flow through it. */
@@ -61,7 +62,8 @@ export interface DropoutOptions {
 
 /** Zeroes each element with probability `rate` and scales the rest by 1/(1 - rate)
  * (inverted dropout, so evaluation needs no rescaling). */
-export function dropout(x: Tensor, rate: number, { seed }: DropoutOptions = {}): Tensor {
+export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): Tensor {
+  const { seed } = checkOptions('dropout', options, ['seed']);
   assertTensor('dropout', x);
   assertFloat('dropout', x);
   if (!(rate >= 0 && rate < 1)) throw new TensorLoopError(`dropout: rate must be in [0, 1), got ${rate}`);

@@ -12,6 +12,7 @@ import { type Shape, type Tensor, sizeOf } from '../tensor.js';
 import { add, div, equal, mul, notEqual } from './elementwise.js';
 import { broadcastTo, reshape, transpose } from './movement.js';
 import { assertTensor, composite, normalizeAxes, sameShape } from './util.js';
+import { checkOptions } from '../options.js';
 
 export interface ReduceOptions {
   keepDims?: boolean;
@@ -60,17 +61,19 @@ function reduceAlong(op: ReduceOp, x: Tensor, axes: number[], keepDims: boolean)
   return y;
 }
 
-export const sum = (x: Tensor, axis?: Axis, { keepDims = false }: ReduceOptions = {}): Tensor => reduce('sum', x, axis, keepDims);
-export const max = (x: Tensor, axis?: Axis, { keepDims = false }: ReduceOptions = {}): Tensor => reduce('max', x, axis, keepDims);
-export const min = (x: Tensor, axis?: Axis, { keepDims = false }: ReduceOptions = {}): Tensor => reduce('min', x, axis, keepDims);
+export const sum = (x: Tensor, axis?: Axis, options: ReduceOptions = {}): Tensor => reduce('sum', x, axis, checkOptions('sum', options, ['keepDims']).keepDims ?? false);
+export const max = (x: Tensor, axis?: Axis, options: ReduceOptions = {}): Tensor => reduce('max', x, axis, checkOptions('max', options, ['keepDims']).keepDims ?? false);
+export const min = (x: Tensor, axis?: Axis, options: ReduceOptions = {}): Tensor => reduce('min', x, axis, checkOptions('min', options, ['keepDims']).keepDims ?? false);
 
 /** Index of the largest element along one axis (the first on ties), as int32. */
-export function argmax(x: Tensor, axis = -1, { keepDims = false }: ReduceOptions = {}): Tensor {
+export function argmax(x: Tensor, axis = -1, options: ReduceOptions = {}): Tensor {
+  const { keepDims = false } = checkOptions('argmax', options, ['keepDims']);
   if (typeof axis !== 'number') throw new TensorLoopError(`argmax: axis must be one number, got ${JSON.stringify(axis)}`);
   return reduce('argmax', x, axis, keepDims);
 }
 
-export function argmin(x: Tensor, axis = -1, { keepDims = false }: ReduceOptions = {}): Tensor {
+export function argmin(x: Tensor, axis = -1, options: ReduceOptions = {}): Tensor {
+  const { keepDims = false } = checkOptions('argmin', options, ['keepDims']);
   if (typeof axis !== 'number') throw new TensorLoopError(`argmin: axis must be one number, got ${JSON.stringify(axis)}`);
   return reduce('argmin', x, axis, keepDims);
 }
@@ -78,6 +81,7 @@ export function argmin(x: Tensor, axis = -1, { keepDims = false }: ReduceOptions
 /** Mean along axes (all by default): sum / count. */
 export function mean(x: Tensor, axis?: Axis, options: ReduceOptions = {}): Tensor {
   assertTensor('mean', x);
+  checkOptions('mean', options, ['keepDims']);
   const axes = normalizeAxes('mean', axis, x.rank);
   const count = sizeOf(axes.map((a) => x.shape[a]!));
   return composite(() => div(sum(x, axes, options), count));
