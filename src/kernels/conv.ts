@@ -3,12 +3,12 @@
 // (likewise for columns); positions that fall in the padding read zero.
 
 import { i32, u32 } from '../device/uniforms.js';
-import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
 import { type GemmSpec, type GemmVariant, gemm, gemmVariantFor } from './gemm.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { multiplyTransposed, transposeBatch } from './matmul.js';
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from './wasm/conv.js';
+import { gpuDevice } from './wgsl.js';
 
 /** The geometry of one convolution, computed once by the op (src/ops/conv.ts). */
 export interface Conv2DInfo {
@@ -86,6 +86,9 @@ export const conv2dKernel: Kernel<(x: Tensor, w: Tensor, info: Conv2DInfo) => Te
     }
     return cpuTensor(Y, [g.batch, g.outH, g.outW, g.outC]);
   },
+  webgpu(x, w, g) {
+    return conv2dWebgpu(x, w, g, gemmVariantFor(gpuDevice(x)));
+  },
 };
 
 /** dx[n, ih, iw, c] = Σ over the outputs that read (ih, iw) of dy[n, oh, ow, co] · w[kh, kw, c, co]. */
@@ -111,6 +114,9 @@ export const conv2dBackpropInputKernel: Kernel<(dy: Tensor, w: Tensor, info: Con
     }
     return cpuTensor(DX, [g.batch, g.inH, g.inW, g.inC]);
   },
+  webgpu(dy, w, g) {
+    return conv2dBackpropInputWebgpu(dy, w, g, gemmVariantFor(gpuDevice(dy)));
+  },
 };
 
 /** dw[kh, kw, c, co] = Σ_{n, oh, ow} x[n, ih, iw, c] · dy[n, oh, ow, co]. */
@@ -132,6 +138,9 @@ export const conv2dBackpropFilterKernel: Kernel<(x: Tensor, dy: Tensor, info: Co
       multiplyTransposed(patchesT, 0, dyT, 0, DW, 0, K, g.outC, count); // dW += patchesᵀ · dy
     }
     return cpuTensor(DW, [g.kH, g.kW, g.inC, g.outC]);
+  },
+  webgpu(x, dy, g) {
+    return conv2dBackpropFilterWebgpu(x, dy, g, gemmVariantFor(gpuDevice(x)));
   },
 };
 
@@ -252,20 +261,16 @@ fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 { return b[k * u.N +
 /** The WebGPU convolutions with an explicit GEMM schedule (tests run both). */
 export function conv2dWebgpu(x: Tensor, w: Tensor, g: Conv2DInfo, variant: GemmVariant): Tensor {
   const sizes = { batch: 1, m: g.batch * g.outH * g.outW, n: g.outC, k: g.kH * g.kW * g.inC };
-  return gemm(x.device as WebGpuDevice, CONV_FORWARD, variant, [x.storage, w.storage], [g.batch, g.outH, g.outW, g.outC], sizes, convUniforms(g));
+  return gemm(gpuDevice(x), CONV_FORWARD, variant, [x.storage, w.storage], [g.batch, g.outH, g.outW, g.outC], sizes, convUniforms(g));
 }
 
 export function conv2dBackpropInputWebgpu(dy: Tensor, w: Tensor, g: Conv2DInfo, variant: GemmVariant): Tensor {
   const sizes = { batch: 1, m: g.batch * g.inH * g.inW, n: g.inC, k: g.kH * g.kW * g.outC };
   const spec = CONV_BACKPROP_INPUT[g.strideH === 1 && g.strideW === 1 ? 1 : 0];
-  return gemm(dy.device as WebGpuDevice, spec, variant, [dy.storage, w.storage], [g.batch, g.inH, g.inW, g.inC], sizes, convUniforms(g));
+  return gemm(gpuDevice(dy), spec, variant, [dy.storage, w.storage], [g.batch, g.inH, g.inW, g.inC], sizes, convUniforms(g));
 }
 
 export function conv2dBackpropFilterWebgpu(x: Tensor, dy: Tensor, g: Conv2DInfo, variant: GemmVariant): Tensor {
   const sizes = { batch: 1, m: g.kH * g.kW * g.inC, n: g.outC, k: g.batch * g.outH * g.outW };
-  return gemm(x.device as WebGpuDevice, CONV_BACKPROP_FILTER, variant, [x.storage, dy.storage], [g.kH, g.kW, g.inC, g.outC], sizes, convUniforms(g));
+  return gemm(gpuDevice(x), CONV_BACKPROP_FILTER, variant, [x.storage, dy.storage], [g.kH, g.kW, g.inC, g.outC], sizes, convUniforms(g));
 }
-
-conv2dKernel.webgpu = (x, w, g) => conv2dWebgpu(x, w, g, gemmVariantFor(x.device as WebGpuDevice));
-conv2dBackpropInputKernel.webgpu = (dy, w, g) => conv2dBackpropInputWebgpu(dy, w, g, gemmVariantFor(dy.device as WebGpuDevice));
-conv2dBackpropFilterKernel.webgpu = (x, dy, g) => conv2dBackpropFilterWebgpu(x, dy, g, gemmVariantFor(x.device as WebGpuDevice));

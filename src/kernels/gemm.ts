@@ -37,8 +37,8 @@
 import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Storage } from '../device/device.js';
 import { type Uniform, u32 } from '../device/uniforms.js';
-import { Tensor } from '../tensor.js';
-import { ELEMENTWISE_MAIN, elementWorkgroups, isSoftwareAdapter } from './wgsl.js';
+import type { Tensor } from '../tensor.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups, gpuOutput, isSoftwareAdapter, withScratch } from './wgsl.js';
 
 export type GemmVariant = 'blocked' | 'tiled';
 export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled'];
@@ -275,28 +275,32 @@ export function gemm(
   const batchTiles = tilesPerBatch * batch;
   const splits = kSplits(batchTiles, k);
   const kChunk = Math.ceil(k / splits);
-  // one split writes the output directly; several write partial products to be summed
-  const out = new Tensor([...outShape], 'float32', device, device.empty('float32', size));
-  const partials = splits > 1 ? new Tensor([splits, size], 'float32', device, device.empty('float32', splits * size)) : out;
-  device.dispatch({
-    key: variant === 'blocked' ? `${spec.key}/blocked/${block.wgX}x${block.wgY}/${block.rows}x${block.cols}` : `${spec.key}/tiled`,
-    wgsl: () => (variant === 'blocked' ? blockedWgsl(spec, block) : tiledWgsl(spec)),
-    inputs,
-    outputs: [partials.storage],
-    uniforms: [u32(m), u32(n), u32(k), u32(tilesX), u32(tilesPerBatch), u32(batchTiles * splits), u32(batchTiles), u32(kChunk), ...uniforms],
-    workgroups: batchTiles * splits,
-  });
-  if (splits > 1) {
+  const out = gpuOutput(device, outShape, 'float32');
+  const product = (output: Storage): void =>
+    device.dispatch({
+      key: variant === 'blocked' ? `${spec.key}/blocked/${block.wgX}x${block.wgY}/${block.rows}x${block.cols}` : `${spec.key}/tiled`,
+      wgsl: () => (variant === 'blocked' ? blockedWgsl(spec, block) : tiledWgsl(spec)),
+      inputs,
+      outputs: [output],
+      uniforms: [u32(m), u32(n), u32(k), u32(tilesX), u32(tilesPerBatch), u32(batchTiles * splits), u32(batchTiles), u32(kChunk), ...uniforms],
+      workgroups: batchTiles * splits,
+    });
+  // one split writes the output directly; several write partial products, then summed
+  if (splits === 1) {
+    product(out.storage);
+    return out;
+  }
+  withScratch(device, [{ dtype: 'float32', size: splits * size }], (partials) => {
+    product(partials);
     device.dispatch({
       key: 'gemm/sumSplits',
       wgsl: SUM_SPLITS_WGSL,
-      inputs: [partials.storage],
+      inputs: [partials],
       outputs: [out.storage],
       uniforms: [u32(size), u32(splits)],
       workgroups: elementWorkgroups(size),
     });
-    partials.dispose(); // its buffer is reused only after this batch is submitted
-  }
+  });
   return out;
 }
 

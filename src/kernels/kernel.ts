@@ -2,6 +2,13 @@
 // plain TypeScript reference, `webgpu` launches the handwritten WGSL kernel that sits
 // beside it in the same file. Ops (src/ops) check arguments and pick the kernel for the
 // tensors' device with `kernelFor`; kernels trust their arguments.
+//
+// The contract every file in src/kernels keeps:
+//   - a kernel object defines both `cpu` and `webgpu` in its literal;
+//   - a WebGPU kernel reaches its device with `gpuDevice(tensor)`, makes its outputs with
+//     `gpuOutput`, and takes temporary buffers only through `withScratch` (wgsl.ts), which
+//     returns them to the pool when the kernel has recorded its dispatches;
+//   - only src/ops imports from src/kernels (test/layering.test.ts checks it).
 
 import type { Device, DeviceKind } from '../device/device.js';
 import { type CpuStorage, cpu } from '../device/cpu.js';
@@ -19,12 +26,13 @@ export interface Kernel<F extends KernelFunction> {
   /** The CPU device's fast path (WebAssembly, src/kernels/wasm): null when it does not
    * apply (too small, no WebAssembly), and the `cpu` reference runs instead. */
   readonly wasm?: (...args: Parameters<F>) => Tensor | null;
-  webgpu?: F;
+  readonly webgpu: F;
 }
 
+/** The implementation of `kernel` for `device`. */
 export function kernelFor<F extends KernelFunction>(kernel: Kernel<F>, device: Device): F {
   let impl = kernel[device.kind as DeviceKind];
-  if (!impl) throw new TensorLoopError(`${kernel.name}: no ${device.kind} kernel yet`);
+  if (!impl) throw new TensorLoopError(`${kernel.name}: no kernel for device kind ${device.kind}`);
   const { wasm, cpu: reference } = kernel;
   if (device.kind === 'cpu' && wasm) impl = ((...args: Parameters<F>) => wasm(...args) ?? reference(...args)) as F;
   return profiler.enabled ? profiler.timed(kernel.name, impl) : impl;

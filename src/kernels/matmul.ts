@@ -2,12 +2,12 @@
 // A is [batchA, M, K] (or [batchA, K, M] transposed), B is [batchB, K, N] (or [batchB, N, K]);
 // batchA and batchB are each 1 or `batch` (the op layer broadcasts anything else).
 
-import type { WebGpuDevice } from '../device/webgpu.js';
 import { u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
 import { type GemmSpec, type GemmVariant, gemm, gemmVariantFor } from './gemm.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { matmulWasm } from './wasm/matmul.js';
+import { gpuDevice } from './wgsl.js';
 
 export interface MatmulInfo {
   batch: number;
@@ -90,8 +90,7 @@ export const matmulKernel: Kernel<(a: Tensor, b: Tensor, info: MatmulInfo) => Te
   },
   wasm: matmulWasm,
   webgpu(a, b, info) {
-    const device = a.device as WebGpuDevice;
-    return matmulWebgpu(a, b, info, gemmVariantFor(device));
+    return matmulWebgpu(a, b, info, gemmVariantFor(gpuDevice(a)));
   },
 };
 
@@ -121,5 +120,5 @@ fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 { return b[batch * u
 export function matmulWebgpu(a: Tensor, b: Tensor, { batch, m, n, k, transposeA, transposeB }: MatmulInfo, variant: GemmVariant): Tensor {
   const aStep = a.size === m * k ? 0 : m * k;
   const bStep = b.size === k * n ? 0 : k * n;
-  return gemm(a.device as WebGpuDevice, matmulSpec(transposeA, transposeB), variant, [a.storage, b.storage], [batch, m, n], { batch, m, n, k }, [u32(aStep), u32(bStep)]);
+  return gemm(gpuDevice(a), matmulSpec(transposeA, transposeB), variant, [a.storage, b.storage], [batch, m, n], { batch, m, n, k }, [u32(aStep), u32(bStep)]);
 }

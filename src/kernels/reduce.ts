@@ -8,7 +8,7 @@ import type { Storage } from '../device/device.js';
 import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
-import { gpuDevice, gpuOutput, isSoftwareAdapter, isVectorizable, wgslType } from './wgsl.js';
+import { gpuDevice, gpuOutput, isSoftwareAdapter, isVectorizable, wgslType, withScratch } from './wgsl.js';
 import { WGSL_IEEE } from './ieee.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
@@ -71,20 +71,28 @@ export function reduceOnWebGpu(op: ReduceOp, x: Tensor, outer: number, inner: nu
   if (outer === 0) return y;
   const chunk = chunkLength(outer, inner, firstPassWorkgroups);
   if (chunk === inner) {
-    const values = isArg ? device.empty(x.dtype, outer) : null; // arg ops also write the extreme values
-    reducePass(device, op, x.dtype, { values: x.storage }, values ? [values, y.storage] : [y.storage], outer, inner, inner, 1);
-    if (values) device.release(values);
+    // arg ops write the winning values too: a scratch output nobody reads
+    if (!isArg) reducePass(device, op, x.dtype, { values: x.storage }, [y.storage], outer, inner, inner, 1);
+    else withScratch(device, [{ dtype: x.dtype, size: outer }], (values) => reducePass(device, op, x.dtype, { values: x.storage }, [values, y.storage], outer, inner, inner, 1));
     return y;
   }
   const chunks = Math.ceil(inner / chunk);
-  const partial = device.empty(x.dtype, outer * chunks);
-  const partialIndex = isArg ? device.empty('int32', outer * chunks) : null;
-  reducePass(device, op, x.dtype, { values: x.storage }, partialIndex ? [partial, partialIndex] : [partial], outer, inner, chunk, chunks);
-  const finalValues = isArg ? device.empty(x.dtype, outer) : y.storage;
-  reducePass(device, op, x.dtype, { values: partial, indices: partialIndex ?? undefined }, isArg ? [finalValues, y.storage] : [y.storage], outer, chunks, chunks, 1);
-  device.release(partial);
-  if (partialIndex) device.release(partialIndex);
-  if (isArg) device.release(finalValues);
+  if (!isArg) {
+    withScratch(device, [{ dtype: x.dtype, size: outer * chunks }], (partial) => {
+      reducePass(device, op, x.dtype, { values: x.storage }, [partial], outer, inner, chunk, chunks);
+      reducePass(device, op, x.dtype, { values: partial }, [y.storage], outer, chunks, chunks, 1);
+    });
+    return y;
+  }
+  const partials = [
+    { dtype: x.dtype, size: outer * chunks },
+    { dtype: 'int32' as const, size: outer * chunks },
+    { dtype: x.dtype, size: outer },
+  ];
+  withScratch(device, partials, (partial, partialIndex, finalValues) => {
+    reducePass(device, op, x.dtype, { values: x.storage }, [partial, partialIndex], outer, inner, chunk, chunks);
+    reducePass(device, op, x.dtype, { values: partial, indices: partialIndex }, [finalValues, y.storage], outer, chunks, chunks, 1);
+  });
   return y;
 }
 

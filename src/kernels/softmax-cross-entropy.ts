@@ -12,7 +12,7 @@ import { f32, u32 } from '../device/uniforms.js';
 import { registerStatusCode } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
-import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput } from './wgsl.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput, withScratch } from './wgsl.js';
 
 export interface SoftmaxCrossEntropyInfo {
   rows: number;
@@ -114,26 +114,27 @@ export const softmaxCrossEntropyGradKernel: Kernel<(logits: Tensor, labels: Tens
   },
   webgpu(logits, labels, dy, info) {
     const device = gpuDevice(logits);
-    const rowStats = gpuOutput(device, [info.rows, 2], 'float32'); // (lse_n, Σt) per row
-    device.dispatch({
-      key: `softmaxCrossEntropyRowStats/${labels.dtype}`,
-      wgsl: () => rowStatsWgsl(labels.dtype === 'int32'),
-      inputs: [logits.storage, labels.storage],
-      outputs: [rowStats.storage],
-      uniforms: sceUniforms(info),
-      workgroups: elementWorkgroups(info.rows),
-      status: labels.dtype === 'int32',
-    });
     const dx = gpuOutput(device, [info.rows, info.classes], 'float32');
-    device.dispatch({
-      key: `softmaxCrossEntropyGrad/${labels.dtype}`,
-      wgsl: () => gradWgsl(labels.dtype === 'int32'),
-      inputs: [logits.storage, labels.storage, dy.storage, rowStats.storage],
-      outputs: [dx.storage],
-      uniforms: sceUniforms(info),
-      workgroups: elementWorkgroups(info.rows * info.classes),
+    // (lse_n, Σt) per row
+    withScratch(device, [{ dtype: 'float32', size: info.rows * 2 }], (rowStats) => {
+      device.dispatch({
+        key: `softmaxCrossEntropyRowStats/${labels.dtype}`,
+        wgsl: () => rowStatsWgsl(labels.dtype === 'int32'),
+        inputs: [logits.storage, labels.storage],
+        outputs: [rowStats],
+        uniforms: sceUniforms(info),
+        workgroups: elementWorkgroups(info.rows),
+        status: labels.dtype === 'int32',
+      });
+      device.dispatch({
+        key: `softmaxCrossEntropyGrad/${labels.dtype}`,
+        wgsl: () => gradWgsl(labels.dtype === 'int32'),
+        inputs: [logits.storage, labels.storage, dy.storage, rowStats],
+        outputs: [dx.storage],
+        uniforms: sceUniforms(info),
+        workgroups: elementWorkgroups(info.rows * info.classes),
+      });
     });
-    rowStats.dispose(); // the device keeps its buffer until this batch is submitted
     return dx;
   },
 };

@@ -5,7 +5,7 @@
 // CPU references (elementwise.ts, reduce.ts, movement.ts, …).
 
 import type { DType } from '../dtype.js';
-import type { AdapterInfo, WebGpuDevice } from '../device/webgpu.js';
+import type { AdapterInfo, WebGpuDevice, WebGpuStorage } from '../device/webgpu.js';
 import { type Shape, Tensor, sizeOf } from '../tensor.js';
 
 /** Invocations per workgroup for elementwise kernels: 256 is WebGPU's guaranteed
@@ -78,7 +78,8 @@ export function wgslType(dtype: DType): 'f32' | 'i32' {
   return dtype === 'int32' ? 'i32' : 'f32';
 }
 
-/** The WebGPU device a tensor lives on (kernels are only called with their own device's tensors). */
+/** The WebGPU device a tensor lives on: the one way a kernel reaches its device (kernels are
+ * only called with their own device's tensors). */
 export function gpuDevice(t: Tensor): WebGpuDevice {
   return t.device as WebGpuDevice;
 }
@@ -86,6 +87,25 @@ export function gpuDevice(t: Tensor): WebGpuDevice {
 /** A tensor with uninitialized storage, for a kernel that writes all of it. */
 export function gpuOutput(device: WebGpuDevice, shape: Shape, dtype: DType): Tensor {
   return new Tensor([...shape], dtype, device, device.empty(dtype, sizeOf(shape)));
+}
+
+/** The size of one scratch buffer a kernel needs between its passes. */
+export interface ScratchBuffer {
+  dtype: DType;
+  size: number;
+}
+
+/** The one way kernels use temporary GPU memory: `body` records its dispatches with fresh
+ * buffers of the given sizes, which go back to the device's pool when it returns (or
+ * throws), so none can leak. Releasing right after recording is safe: the pool hands a
+ * buffer out again only after the batch that uses it has been submitted. */
+export function withScratch<T>(device: WebGpuDevice, buffers: readonly ScratchBuffer[], body: (...scratch: WebGpuStorage[]) => T): T {
+  const scratch = buffers.map(({ dtype, size }) => device.empty(dtype, size));
+  try {
+    return body(...scratch);
+  } finally {
+    for (const storage of scratch) device.release(storage);
+  }
 }
 
 /** Workgroups for one invocation per element. */
