@@ -3,13 +3,13 @@
 // transpose ↔ inverse transpose, broadcast ↔ sum, slice ↔ pad, gather ↔ scatterAdd.
 
 import { record } from '../autodiff/tape.js';
-import { cpuData, kernelFor, stridesOf } from '../kernels/kernel.js';
+import { kernelFor, stridesOf } from '../kernels/kernel.js';
 import { concatKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedCopyKernel } from '../kernels/movement.js';
 import { TensorLoopError, shapeString } from '../errors.js';
 import { type Shape, type Tensor, sizeOf } from '../tensor.js';
 import type { DType } from '../dtype.js';
 import { sumToShape } from './reduce.js';
-import { assertSameDevice, assertTensor, broadcastShapes, composite, normalizeAxis, sameShape } from './util.js';
+import { assertSameDevice, assertTensor, broadcastShapes, checkIndexRange, composite, normalizeAxis, sameShape } from './util.js';
 
 /** Same elements, new shape; one dimension may be -1 (inferred). Free: shares storage. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -166,7 +166,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   if (indices.dtype !== 'int32') throw new TensorLoopError(`gather: indices must be int32, got ${indices.dtype}`);
   const ax = normalizeAxis('gather', axis, x.rank);
   const n = x.shape[ax]!;
-  if (x.device.kind === 'cpu') checkIndices('gather', cpuData(indices), n, x.shape, ax);
+  checkIndexRange('gather', indices, n, 'index', ` for axis ${ax} of ${shapeString(x.shape)}`);
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
@@ -191,13 +191,4 @@ export function oneHot(indices: Tensor, depth: number, dtype: DType = 'float32')
   if (indices.dtype !== 'int32') throw new TensorLoopError(`oneHot: indices must be int32, got ${indices.dtype}`);
   if (!Number.isInteger(depth) || depth < 1) throw new TensorLoopError(`oneHot: depth must be a positive integer, got ${depth}`);
   return kernelFor(oneHotKernel, indices.device)(indices, depth, dtype);
-}
-
-function checkIndices(op: string, indices: ArrayLike<number>, n: number, shape: Shape, axis: number): void {
-  for (let i = 0; i < indices.length; i++) {
-    const v = indices[i]!;
-    if (v < 0 || v >= n) {
-      throw new TensorLoopError(`${op}: index ${v} at position ${i} is out of range [0, ${n}) for axis ${axis} of ${shapeString(shape)}`);
-    }
-  }
 }

@@ -1,18 +1,18 @@
-// softmaxCrossEntropy(logits, labels): the classification loss, a fused primitive (one
-// kernel forward, one backward; src/kernels/softmax-cross-entropy.ts) rather than a
-// composite, because it is where training spends time and where naive composites
-// overflow. Its gradient with respect to the logits is (softmax − target) / N; no
-// gradient flows into the labels.
+// softmaxCrossEntropy(logits, labels): the classification loss, a fused op (one kernel
+// forward, one backward; src/kernels/softmax-cross-entropy.ts) rather than a composite,
+// because it is where training spends time and where naive composites overflow. Its
+// gradient with respect to the logits is (softmax − target) / N; no gradient flows into
+// the labels. src/losses re-exports it beside the other losses.
 
 import { isRecording, record } from '../autodiff/tape.js';
 import { TensorLoopError, shapeString } from '../errors.js';
-import { cpuData, kernelFor } from '../kernels/kernel.js';
+import { kernelFor } from '../kernels/kernel.js';
 import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from '../kernels/softmax-cross-entropy.js';
-import { add, mul, sub } from '../ops/elementwise.js';
-import { oneHot, reshape } from '../ops/movement.js';
-import { softmax } from '../ops/nn.js';
-import { mean, sum } from '../ops/reduce.js';
-import { assertSameDevice, assertTensor, composite, sameShape } from '../ops/util.js';
+import { add, mul, sub } from './elementwise.js';
+import { oneHot, reshape } from './movement.js';
+import { softmax } from './nn.js';
+import { mean, sum } from './reduce.js';
+import { assertSameDevice, assertTensor, checkIndexRange, composite, sameShape } from './util.js';
 import { type Tensor, sizeOf } from '../tensor.js';
 import { checkOptions } from '../options.js';
 
@@ -38,7 +38,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
     if (!sameShape(labels.shape, rowShape)) {
       throw new TensorLoopError(`${op}: int32 labels must be shaped ${shapeString(rowShape)} for logits ${shapeString(logits.shape)}, got ${shapeString(labels.shape)}`);
     }
-    if (labels.device.kind === 'cpu') checkLabels(cpuData(labels), classes);
+    checkIndexRange(op, labels, classes, 'label');
   } else if (!sameShape(labels.shape, logits.shape)) {
     throw new TensorLoopError(`${op}: float labels (probabilities) must be shaped like the logits ${shapeString(logits.shape)}, got ${shapeString(labels.shape)}`);
   }
@@ -56,15 +56,6 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options: Sof
     ]);
     return mean(rowLoss);
   });
-}
-
-function checkLabels(labels: ArrayLike<number>, classes: number): void {
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i]!;
-    if (label < 0 || label >= classes) {
-      throw new TensorLoopError(`softmaxCrossEntropy: label ${label} at position ${i} is outside [0, ${classes})`);
-    }
-  }
 }
 
 /** The gradient the fused kernel computes, as ops: dy_n · (softmax(x)_c · Σt − t_c) with the

@@ -3,6 +3,7 @@
 // TensorLoopError naming the op.
 
 import { TensorLoopError, shapeString } from '../errors.js';
+import { cpuData } from '../kernels/kernel.js';
 import { type Shape, Tensor, scalar } from '../tensor.js';
 import { isRecording } from '../autodiff/tape.js';
 import { tidy } from '../memory.js';
@@ -80,4 +81,17 @@ export function sameShape(a: Shape, b: Shape): boolean {
  * scope of the gradient computation frees them instead. */
 export function composite<T>(body: () => T): T {
   return isRecording() ? body() : tidy(body);
+}
+
+/** Throws unless every int32 index (`what`: 'index', 'label') is in [0, n). The one range
+ * check of integer indices (gather, and so Embedding; softmaxCrossEntropy's labels). It runs
+ * on CPU tensors only: reading GPU indices back would stall, so WebGPU kernels clamp and
+ * raise a status code instead, reported at the next read. `context` ends the message. */
+export function checkIndexRange(op: string, indices: Tensor, n: number, what: string, context = ''): void {
+  if (indices.device.kind !== 'cpu') return;
+  const data = cpuData(indices);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < 0 || v >= n) throw new TensorLoopError(`${op}: ${what} ${v} at position ${i} is outside [0, ${n})${context}`);
+  }
 }
