@@ -63,7 +63,7 @@ test('optimizers reject unknown options', () => {
   rejects(() => new SGD(source, loose({ learningrate: 0.1 })), 'SGD', 'learningrate', ['learningRate', 'momentum', 'nesterov', 'weightDecay']);
   rejects(() => new Adam(source, loose({ beta: 0.9 })), 'Adam', 'beta', ['beta1', 'beta2', 'epsilon']);
   rejects(() => new AdamW(source, loose({ decay: 0.1 })), 'AdamW', 'decay', ['weightDecay']);
-  rejects(() => new RMSProp(source, loose({ learning_rate: 0.1 })), 'RMSProp', 'learning_rate', ['learningRate', 'rho', 'epsilon']);
+  rejects(() => new RMSProp(source, loose({ learning_rate: 0.1 })), 'RMSProp', 'learning_rate', ['learningRate', 'rho', 'epsilon', 'momentum', 'centered']);
   assert.throws(() => new SGD(source, loose(0.1 as unknown as object)), /SGD: options must be an object/);
 });
 

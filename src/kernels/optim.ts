@@ -1,14 +1,17 @@
 // Fused optimizer updates: one kernel per parameter and step, reading the parameter, its
 // gradient and its state once and writing the new parameter and state in place, where the
-// optimizer's composite math (src/optim: sgdUpdate, adamUpdate) takes 6–12 elementwise ops,
-// each a pass over memory and a fresh tensor. Hyperparameters (learning rate, β, t's bias
+// optimizer's composite math (src/optim: sgdUpdate, adamUpdate, rmspropUpdate) takes 6–12
+// elementwise ops, each a pass over memory and a fresh tensor. Every device runs these
+// kernels (through the ops in src/ops/optimizer-updates.ts); test/webgpu/kernels-optim holds
+// them to the composite definitions. Hyperparameters (learning rate, β, t's bias
 // corrections, flags) travel in the uniform buffer, so a learning-rate schedule or the step
-// count never compiles a new pipeline. test/webgpu/kernels-optim holds both kernels to the
-// composite definitions.
+// count never compiles a new pipeline.
 //
-//   SGD   g ← g + λp;  b ← μb + g;  step = nesterov ? g + μb : b;  p ← p − η·step
-//   Adam  g ← g + λp (L2) or p ← p − ηλp (decoupled, AdamW);  m ← β₁m + (1−β₁)g;
-//         v ← β₂v + (1−β₂)g²;  p ← p − η · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
+//   SGD      g ← g + λp;  b ← μb + g;  step = nesterov ? g + μb : b;  p ← p − η·step
+//   Adam     g ← g + λp (L2) or p ← p − ηλp (decoupled, AdamW);  m ← β₁m + (1−β₁)g;
+//            v ← β₂v + (1−β₂)g²;  p ← p − η · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
+//   RMSProp  s ← ρs + (1−ρ)g²;  centered: ḡ ← ρḡ + (1−ρ)g, d = √(s − ḡ²) + ε, else d = √s + ε;
+//            momentum μ > 0: b ← μb + g/d, p ← p − η·b;  else p ← p − η·g/d   (as PyTorch)
 
 import { f32, u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
@@ -32,6 +35,25 @@ export interface AdamUpdateHyperparameters {
   decoupled: boolean;
   /** t, counting from 1. */
   step: number;
+}
+
+export interface RMSPropUpdateHyperparameters {
+  learningRate: number;
+  /** ρ, the decay of the running means (PyTorch's alpha). */
+  rho: number;
+  epsilon: number;
+  /** μ; 0 for none (then there is no velocity). */
+  momentum: number;
+  /** Divide by the running variance (s − ḡ²) rather than the mean square s. */
+  centered: boolean;
+}
+
+/** RMSProp's state of one parameter: `meanGradient` only when centered, `velocity` only
+ * with momentum. */
+export interface RMSPropSlots {
+  meanSquare: Tensor;
+  meanGradient: Tensor | null;
+  velocity: Tensor | null;
 }
 
 /** Updates `param` (and `velocity`, when momentum is used) in place; returns `param`. */
@@ -116,6 +138,50 @@ export const adamUpdateKernel: Kernel<(param: Tensor, grad: Tensor, m: Tensor, v
   },
 };
 
+/** Updates `param` and its RMSProp slots in place; returns `param`. */
+export const rmspropUpdateKernel: Kernel<(param: Tensor, grad: Tensor, slots: RMSPropSlots, h: RMSPropUpdateHyperparameters) => Tensor> = {
+  name: 'rmspropUpdate',
+  cpu(param, grad, slots, h) {
+    const p = cpuData(param) as Float32Array;
+    const g = cpuData(grad) as Float32Array;
+    const s = cpuData(slots.meanSquare) as Float32Array;
+    const gBar = slots.meanGradient ? (cpuData(slots.meanGradient) as Float32Array) : null;
+    const b = slots.velocity ? (cpuData(slots.velocity) as Float32Array) : null;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]!;
+      s[i] = h.rho * s[i]! + (1 - h.rho) * gi * gi;
+      let variance = s[i]!;
+      if (gBar) {
+        gBar[i] = h.rho * gBar[i]! + (1 - h.rho) * gi;
+        variance -= gBar[i]! * gBar[i]!;
+      }
+      const ratio = gi / (Math.sqrt(variance) + h.epsilon);
+      if (b) {
+        b[i] = h.momentum * b[i]! + ratio;
+        p[i] = p[i]! - h.learningRate * b[i]!;
+      } else {
+        p[i] = p[i]! - h.learningRate * ratio;
+      }
+    }
+    return param;
+  },
+  webgpu(param, grad, slots, h) {
+    const device = gpuDevice(param);
+    const centered = slots.meanGradient !== null;
+    const momentum = slots.velocity !== null;
+    device.dispatch({
+      key: `rmspropUpdate/${centered ? 'centered' : 'plain'}/${momentum ? 'momentum' : 'none'}`,
+      wgsl: () => rmspropWgsl(centered, momentum),
+      inputs: [grad.storage],
+      outputs: [param.storage, slots.meanSquare.storage, ...(slots.meanGradient ? [slots.meanGradient.storage] : []), ...(slots.velocity ? [slots.velocity.storage] : [])],
+      // 1 − ρ in float64, as the composite rule's scalar operand is
+      uniforms: [u32(param.size), f32(h.learningRate), f32(h.rho), f32(1 - h.rho), f32(h.epsilon), f32(h.momentum)],
+      workgroups: elementWorkgroups(param.size),
+    });
+    return param;
+  },
+};
+
 /** 1 − β₁ᵗ and 1 − β₂ᵗ, computed in float64 on the CPU (β₂ᵗ is 0.999ᵗ: close to 1 early on). */
 function biasCorrections(h: AdamUpdateHyperparameters): [number, number] {
   return [1 - h.beta1 ** h.step, 1 - h.beta2 ** h.step];
@@ -164,3 +230,36 @@ ${ELEMENTWISE_MAIN}
   v[index] = v1;
   param[index] = p - u.learningRate * (m1 / u.correction1 / (sqrt(v1 / u.correction2) + u.epsilon));
 }`;
+
+// One invocation updates one parameter element and its RMSProp state elements.
+function rmspropWgsl(centered: boolean, momentum: boolean): string {
+  let binding = 4;
+  return /* wgsl */ `
+struct Uniforms { size: u32, learningRate: f32, rho: f32, oneMinusRho: f32, epsilon: f32, momentum: f32 }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> grad: array<f32>;
+@group(0) @binding(2) var<storage, read_write> param: array<f32>;
+@group(0) @binding(3) var<storage, read_write> meanSquare: array<f32>;
+${centered ? `@group(0) @binding(${binding++}) var<storage, read_write> meanGradient: array<f32>;` : ''}
+${momentum ? `@group(0) @binding(${binding++}) var<storage, read_write> velocity: array<f32>;` : ''}
+${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  let g = grad[index];
+  let s = u.rho * meanSquare[index] + u.oneMinusRho * (g * g);
+  meanSquare[index] = s;
+  ${
+    centered
+      ? `let gBar = u.rho * meanGradient[index] + u.oneMinusRho * g;
+  meanGradient[index] = gBar;
+  let ratio = g / (sqrt(s - gBar * gBar) + u.epsilon);`
+      : 'let ratio = g / (sqrt(s) + u.epsilon);'
+  }
+  ${
+    momentum
+      ? `let b = u.momentum * velocity[index] + ratio;
+  velocity[index] = b;
+  param[index] = param[index] - u.learningRate * b;`
+      : 'param[index] = param[index] - u.learningRate * ratio;'
+  }
+}`;
+}

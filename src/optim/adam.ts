@@ -1,14 +1,14 @@
 // Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), with the standard bias
-// correction by 1 − βᵗ (t = the step, from 1), as in PyTorch and Keras:
+// correction by 1 − βᵗ, t counting the parameter's own updates from 1, as in PyTorch:
 //   m ← β₁m + (1−β₁)g;   v ← β₂v + (1−β₂)g²
 //   p ← p − η · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
 // Adam's weightDecay adds λ·p to the gradient (L2); AdamW decays the weight directly,
 // p ← p − η·λ·p, before the step ("decoupled").
-// adamUpdate is the reference (the CPU runs it); WebGPU runs the same rule as one fused
-// in-place kernel per parameter (adamUpdateKernel in src/kernels/optim.ts).
+// Every device runs the rule as one fused in-place op per parameter (applyAdamUpdate);
+// adamUpdate writes it out with elementwise ops, the definition the kernels are tested against.
 
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
-import { type AdamUpdateHyperparameters, adamUpdateKernel } from '../kernels/optim.js';
+import { type AdamUpdateHyperparameters, applyAdamUpdate } from '../ops/optimizer-updates.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
@@ -67,18 +67,9 @@ export class Adam extends Optimizer {
     return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
   }
 
-  protected updateParameter(param: Tensor, grad: Tensor, state: SlotState, step: number): { param: Tensor; state: SlotState } {
-    const next = adamUpdate(param, grad, state.m!, state.v!, this.current(step));
-    return { param: next.param, state: { m: next.m, v: next.v } };
-  }
-
-  /** adamUpdate as one in-place kernel (WebGPU). */
-  protected override fusedUpdate(param: Tensor, grad: Tensor, state: SlotState, step: number): void {
-    adamUpdateKernel.webgpu!(param, grad, state.m!, state.v!, this.current(step));
-  }
-
-  private current(step: number): AdamHyperparameters {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, decoupled: this.decoupled, step };
+  protected applyUpdate(param: Tensor, grad: Tensor, state: SlotState, step: number): void {
+    const h = { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, decoupled: this.decoupled, step };
+    applyAdamUpdate(param, grad, state.m!, state.v!, h);
   }
 }
 

@@ -1,21 +1,21 @@
 // The Optimizer base: what every optimizer shares. `update(model, grads)` checks the
 // gradients against the model's parameters (before anything changes), then, one
-// parameter at a time, calls the subclass's update rule (a pure function: old parameter,
-// gradient and state in; new parameter and state out), writes the new value into the
-// parameter with `assign` and keeps the new state. Temporaries are freed at once and old
-// state is disposed, so memory stays flat over any number of steps.
+// parameter at a time, calls the subclass's `applyUpdate`, which moves the parameter and
+// its state in place with one fused op (src/ops/optimizer-updates.ts: one kernel per
+// parameter, the same rule on every device). Old state is reused, temporaries are freed
+// at once, so memory stays flat over any number of steps.
 //
 // State is per parameter path, in named slots (Adam: `m`, `v`), created as zeros on the
-// parameter's device at its first update; `step` counts updates (t in bias corrections).
+// parameter's device at its first update. `step` counts updates; each parameter also
+// counts its own steps (the updates in which it had a gradient), which is the t of Adam's
+// bias corrections, as in PyTorch: a parameter first updated at step 3 is corrected as at
+// its step 1.
 //
-// Fused updates. On WebGPU an optimizer that has a fused kernel (src/kernels/optim.ts)
-// updates each parameter with ONE dispatch that writes the parameter and its state in
-// place (`fusedUpdate`), instead of the dozen elementwise ops of its composite rule. The
-// CPU always runs the composite rule, the readable reference the kernels are tested
-// against. Writing in place must not change what any other tensor sees, so storage that
-// is shared (a view of a parameter, state handed to another optimizer by loadState, a
-// gradient aliasing its parameter) or handed out by `state()` is first replaced by a
-// private copy: copy-on-write, a rare extra pass.
+// Writing in place must not change what any other tensor sees, so storage that is shared
+// (a view of a parameter, state handed to another optimizer by loadState, a gradient
+// aliasing its parameter) or handed out by `state()` is first replaced by a private copy:
+// copy-on-write, a rare extra pass. The composite rules beside each optimizer (sgdUpdate,
+// adamUpdate, rmspropUpdate) are the readable definitions the kernels are tested against.
 
 import type { Device } from '../device/device.js';
 import { noGrad } from '../autodiff/tape.js';
@@ -32,11 +32,14 @@ export interface ParameterSource {
 /** One parameter's optimizer state: slot name → tensor shaped like the parameter. */
 export type SlotState = Record<string, Tensor>;
 
-/** What a checkpoint stores: the type, the step, the hyperparameters, and every slot
- * tensor named `slot/path` (e.g. `m/conv1.weight`). */
+/** What a checkpoint stores: the type, the step, each parameter's own step count, the
+ * hyperparameters, and every slot tensor named `slot/path` (e.g. `m/conv1.weight`). */
 export interface OptimizerState {
   type: string;
   step: number;
+  /** Updates each parameter took part in, by path (absent in older checkpoints: then
+   * every parameter with state counts `step`). */
+  parameterSteps?: Record<string, number>;
   hyperparameters: Record<string, number | boolean>;
   tensors: [string, Tensor][];
 }
@@ -49,6 +52,8 @@ export abstract class Optimizer {
   /** The state slots this optimizer keeps per parameter (empty for plain SGD). */
   protected abstract readonly slotNames: readonly string[];
   private readonly slots = new Map<string, SlotState>();
+  /** Per parameter path: how many updates it had a gradient in. */
+  private readonly parameterSteps = new Map<string, number>();
   /** Slot tensors given out by `state()` since the last update: never written in place. */
   private readonly handedOut = new Set<Tensor>();
 
@@ -60,13 +65,10 @@ export abstract class Optimizer {
     this.learningRate = learningRate;
   }
 
-  /** The update rule of one parameter: new parameter and state from old. Subclasses put
-   * all their math here, so a fused kernel can replace it and be tested against it. */
-  protected abstract updateParameter(param: Tensor, grad: Tensor, state: SlotState, step: number): { param: Tensor; state: SlotState };
-
-  /** The same update as one fused kernel writing `param` and `state` in place, for
-   * optimizers that have one; `update` calls it on WebGPU with storage it owns alone. */
-  protected fusedUpdate?(param: Tensor, grad: Tensor, state: SlotState, step: number): void;
+  /** Moves `param` and its `state` in place by one step with the optimizer's update op;
+   * `step` is this parameter's own step count, from 1. `update` calls it only with storage
+   * the optimizer owns alone. */
+  protected abstract applyUpdate(param: Tensor, grad: Tensor, state: SlotState, step: number): void;
 
   /** Hyperparameters other than the learning rate, for checkpoints and logs. */
   abstract hyperparameters(): Record<string, number | boolean>;
@@ -91,23 +93,20 @@ export abstract class Optimizer {
       for (const [path, param] of named) {
         const grad = grads.get(path);
         if (!grad) continue;
+        const step = (this.parameterSteps.get(path) ?? 0) + 1;
         const old = this.slots.get(path);
         const state = tidy(() => {
           const current = old ?? Object.fromEntries(this.slotNames.map((s) => [s, zeros(param.shape, { device: param.device })]));
-          if (this.fusedUpdate && param.device.kind === 'webgpu') {
-            // copy-on-write (see the header): the kernel may only write storage nobody else sees
-            if (param.storage.refCount > 1) param.assign(mul(param, 1));
-            const own = Object.fromEntries(Object.entries(current).map(([slot, t]) => [slot, this.isShared(t) ? mul(t, 1) : t]));
-            this.fusedUpdate(param, grad, own, this.step);
-            return own;
-          }
-          const next = this.updateParameter(param, grad, current, this.step);
-          param.assign(next.param);
-          return next.state;
+          // copy-on-write (see the header): the update may only write storage nobody else sees
+          if (param.storage.refCount > 1) param.assign(mul(param, 1));
+          const own = Object.fromEntries(Object.entries(current).map(([slot, t]) => [slot, this.isShared(t) ? mul(t, 1) : t]));
+          this.applyUpdate(param, grad, own, step);
+          return own;
         });
         for (const t of Object.values(state)) keep(t);
         if (old) for (const t of Object.values(old)) if (!Object.values(state).includes(t)) t.dispose();
         if (this.slotNames.length > 0) this.slots.set(path, state);
+        this.parameterSteps.set(path, step);
       }
     });
     this.handedOut.clear();
@@ -129,7 +128,13 @@ export abstract class Optimizer {
         this.handedOut.add(t);
       }
     }
-    return { type: this.constructor.name, step: this.step, hyperparameters: { learningRate: this.learningRate, ...this.hyperparameters() }, tensors };
+    return {
+      type: this.constructor.name,
+      step: this.step,
+      parameterSteps: Object.fromEntries(this.parameterSteps),
+      hyperparameters: { learningRate: this.learningRate, ...this.hyperparameters() },
+      tensors,
+    };
   }
 
   /** Restores saved state. The tensors are shared, not copied (tensors are immutable);
@@ -151,7 +156,15 @@ export abstract class Optimizer {
       const missing = this.slotNames.filter((slot) => !s[slot]);
       if (missing.length > 0) throw new TensorLoopError(`${name}.loadState: '${path}' lacks state ${missing.join(', ')}`);
     }
+    if (state.parameterSteps !== undefined && (typeof state.parameterSteps !== 'object' || state.parameterSteps === null || Array.isArray(state.parameterSteps))) {
+      throw new TensorLoopError(`${name}.loadState: parameterSteps must map parameter paths to step counts`);
+    }
+    const parameterSteps = state.parameterSteps ?? Object.fromEntries([...slots.keys()].map((path) => [path, state.step]));
+    for (const [path, count] of Object.entries(parameterSteps)) {
+      if (!Number.isInteger(count) || count < 0 || count > state.step) throw new TensorLoopError(`${name}.loadState: bad step ${count} for '${path}' (the optimizer's step is ${state.step})`);
+    }
     this.disposeState();
+    for (const [path, count] of Object.entries(parameterSteps)) this.parameterSteps.set(path, count);
     for (const [path, s] of slots) {
       const copy: SlotState = {};
       for (const [slot, t] of Object.entries(s)) copy[slot] = keep(t.view(t.shape));
@@ -173,10 +186,12 @@ export abstract class Optimizer {
     return this;
   }
 
-  /** Frees the state tensors; the next update starts from zeros again. */
+  /** Frees the state tensors; the next update starts from zeros again (and each
+   * parameter's step count from 0). */
   disposeState(): void {
     for (const slots of this.slots.values()) for (const t of Object.values(slots)) t.dispose();
     this.slots.clear();
+    this.parameterSteps.clear();
     this.handedOut.clear();
   }
 }

@@ -1,53 +1,79 @@
-// RMSProp (Hinton's lecture 6e), as in Swift for TensorFlow and Keras: a running mean of
-// squared gradients scales each step.
-//   s ← ρs + (1−ρ)g²;   p ← p − η·g / (√s + ε)
+// RMSProp (Hinton's lecture 6e): a running mean of squared gradients scales each step. As
+// in PyTorch, optionally centered (divide by the running variance s − ḡ² instead) and with
+// momentum on the scaled step:
+//   s ← ρs + (1−ρ)g²;   centered: ḡ ← ρḡ + (1−ρ)g,  d = √(s − ḡ²) + ε;  else d = √s + ε
+//   momentum μ > 0: b ← μb + g/d,  p ← p − η·b;   else p ← p − η·g/d
+// ρ is PyTorch's `alpha`; its default here is 0.9 (Keras, Swift for TensorFlow), PyTorch's 0.99.
+// Every device runs the rule as one fused in-place op per parameter (applyRMSPropUpdate);
+// rmspropUpdate writes it out with elementwise ops, the definition the kernels are tested against.
 
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
+import { type RMSPropUpdateHyperparameters, applyRMSPropUpdate } from '../ops/optimizer-updates.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
 
 export interface RMSPropOptions {
   learningRate?: number;
-  /** ρ, the decay of the running mean, default 0.9. */
+  /** ρ, the decay of the running means, default 0.9. */
   rho?: number;
   epsilon?: number;
+  /** μ, default 0 (no velocity state). */
+  momentum?: number;
+  /** Normalize by the running variance of the gradient, default false. */
+  centered?: boolean;
 }
 
-export interface RMSPropHyperparameters {
-  learningRate: number;
-  rho: number;
-  epsilon: number;
+/** The hyperparameters of one RMSProp step (one type for the reference rule and the fused kernel). */
+export type RMSPropHyperparameters = RMSPropUpdateHyperparameters;
+
+/** RMSProp's state of one parameter, as the reference rule takes and returns it. */
+export interface RMSPropState {
+  meanSquare: Tensor;
+  /** Only when centered. */
+  meanGradient?: Tensor | undefined;
+  /** Only with momentum. */
+  velocity?: Tensor | undefined;
 }
 
-/** The RMSProp update of one parameter: new parameter and mean square from old. */
-export function rmspropUpdate(param: Tensor, grad: Tensor, meanSquare: Tensor, h: RMSPropHyperparameters): { param: Tensor; meanSquare: Tensor } {
-  const s = add(mul(meanSquare, h.rho), mul(square(grad), 1 - h.rho));
-  const step = div(grad, add(sqrt(s), h.epsilon));
-  return { param: sub(param, mul(step, h.learningRate)), meanSquare: s };
+/** The RMSProp update of one parameter: new parameter and state from old. */
+export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSPropState, h: RMSPropHyperparameters): { param: Tensor; state: RMSPropState } {
+  const meanSquare = add(mul(state.meanSquare, h.rho), mul(square(grad), 1 - h.rho));
+  const meanGradient = h.centered ? add(mul(state.meanGradient!, h.rho), mul(grad, 1 - h.rho)) : undefined;
+  const variance = meanGradient ? sub(meanSquare, square(meanGradient)) : meanSquare;
+  const ratio = div(grad, add(sqrt(variance), h.epsilon));
+  const velocity = h.momentum > 0 ? add(mul(state.velocity!, h.momentum), ratio) : undefined;
+  return { param: sub(param, mul(velocity ?? ratio, h.learningRate)), state: { meanSquare, meanGradient, velocity } };
 }
 
 export class RMSProp extends Optimizer {
   rho: number;
   epsilon: number;
-  protected readonly slotNames: readonly string[] = ['meanSquare'];
+  /** Fixed at construction: it decides whether there is a velocity slot. */
+  readonly momentum: number;
+  readonly centered: boolean;
+  protected readonly slotNames: readonly string[];
 
   constructor(model: ParameterSource, options: RMSPropOptions = {}) {
-    checkOptions('RMSProp', options, ['learningRate', 'rho', 'epsilon']);
-    const { learningRate = 1e-3, rho = 0.9, epsilon = 1e-8 } = options;
+    checkOptions('RMSProp', options, ['learningRate', 'rho', 'epsilon', 'momentum', 'centered']);
+    const { learningRate = 1e-3, rho = 0.9, epsilon = 1e-8, momentum = 0, centered = false } = options;
     super(model, learningRate);
     checkHyperparameter('RMSProp', 'rho', rho, 0, 1);
     checkHyperparameter('RMSProp', 'epsilon', epsilon, 0, Infinity);
+    checkHyperparameter('RMSProp', 'momentum', momentum, 0, Infinity);
     this.rho = rho;
     this.epsilon = epsilon;
+    this.momentum = momentum;
+    this.centered = centered === true;
+    this.slotNames = ['meanSquare', ...(this.centered ? ['meanGradient'] : []), ...(momentum > 0 ? ['velocity'] : [])];
   }
 
   hyperparameters(): Record<string, number | boolean> {
-    return { rho: this.rho, epsilon: this.epsilon };
+    return { rho: this.rho, epsilon: this.epsilon, momentum: this.momentum, centered: this.centered };
   }
 
-  protected updateParameter(param: Tensor, grad: Tensor, state: SlotState): { param: Tensor; state: SlotState } {
-    const next = rmspropUpdate(param, grad, state.meanSquare!, { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon });
-    return { param: next.param, state: { meanSquare: next.meanSquare } };
+  protected applyUpdate(param: Tensor, grad: Tensor, state: SlotState): void {
+    const h = { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon, momentum: this.momentum, centered: this.centered };
+    applyRMSPropUpdate(param, grad, { meanSquare: state.meanSquare!, meanGradient: state.meanGradient ?? null, velocity: state.velocity ?? null }, h);
   }
 }

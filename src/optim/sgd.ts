@@ -2,12 +2,12 @@
 // decay, in PyTorch's formulation (the velocity holds gradients, the learning rate is
 // applied at the end, so a changing learning rate acts at once):
 //   g ← g + λ·p;   b ← μ·b + g;   step = nesterov ? g + μ·b : b;   p ← p − η·step
-// sgdUpdate is the reference (the CPU runs it); WebGPU runs the same rule as one fused
-// in-place kernel per parameter (sgdUpdateKernel in src/kernels/optim.ts).
+// Every device runs the rule as one fused in-place op per parameter (applySGDUpdate);
+// sgdUpdate writes it out with elementwise ops, the definition the kernels are tested against.
 
 import { add, mul, sub } from '../ops/elementwise.js';
 import { TensorLoopError } from '../errors.js';
-import { type SGDUpdateHyperparameters, sgdUpdateKernel } from '../kernels/optim.js';
+import { type SGDUpdateHyperparameters, applySGDUpdate } from '../ops/optimizer-updates.js';
 import type { Tensor } from '../tensor.js';
 import { type ParameterSource, type SlotState, Optimizer, checkHyperparameter } from './optimizer.js';
 import { checkOptions } from '../options.js';
@@ -56,17 +56,8 @@ export class SGD extends Optimizer {
     return { momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
   }
 
-  protected updateParameter(param: Tensor, grad: Tensor, state: SlotState): { param: Tensor; state: SlotState } {
-    const next = sgdUpdate(param, grad, state.velocity, this.current());
-    return { param: next.param, state: next.velocity ? { velocity: next.velocity } : {} };
-  }
-
-  /** sgdUpdate as one in-place kernel (WebGPU). */
-  protected override fusedUpdate(param: Tensor, grad: Tensor, state: SlotState): void {
-    sgdUpdateKernel.webgpu!(param, grad, state.velocity ?? null, this.current());
-  }
-
-  private current(): SGDHyperparameters {
-    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  protected applyUpdate(param: Tensor, grad: Tensor, state: SlotState): void {
+    const h = { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+    applySGDUpdate(param, grad, state.velocity ?? null, h);
   }
 }

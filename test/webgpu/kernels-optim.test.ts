@@ -1,15 +1,16 @@
 // The fused optimizer kernels (src/kernels/optim.ts) held to the optimizers' composite math
-// (sgdUpdate, adamUpdate in src/optim) on every device, over several steps, with weight
-// decay, Nesterov and AdamW's decoupled decay; and a learning-rate change reusing the
-// pipeline (hyperparameters are uniforms). WebGPU cases run only with an adapter.
+// (sgdUpdate, adamUpdate, rmspropUpdate in src/optim) on every device, over several steps,
+// with weight decay, Nesterov, AdamW's decoupled decay, RMSProp's momentum and centering;
+// and a learning-rate change reusing the pipeline (hyperparameters are uniforms). WebGPU
+// cases run only with an adapter.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Device } from '../../src/device/device.js';
 import type { WebGpuDevice } from '../../src/device/webgpu.js';
-import { adamUpdateKernel, sgdUpdateKernel } from '../../src/kernels/optim.js';
+import { adamUpdateKernel, rmspropUpdateKernel, sgdUpdateKernel } from '../../src/kernels/optim.js';
 import { kernelFor } from '../../src/kernels/kernel.js';
-import { adamUpdate, sgdUpdate } from '../../src/optim/index.js';
+import { type RMSPropState, adamUpdate, rmspropUpdate, sgdUpdate } from '../../src/optim/index.js';
 import { type Tensor, fromData } from '../../src/tensor.js';
 import { testDevices } from '../helpers/devices.js';
 import { assertClose } from '../helpers/assert.js';
@@ -58,17 +59,44 @@ for (const device of devices) {
     });
   }
 
+  for (const [momentum, centered] of [[0, false], [0.9, false], [0, true], [0.5, true]] as const) {
+    test(`${device.name}: fused RMSProp (momentum ${momentum}, centered ${centered}) equals rmspropUpdate over 3 steps`, async () => {
+      let p = normal(SHAPE, device, 1);
+      let state: RMSPropState = {
+        meanSquare: fromData((await normal(SHAPE, device, 2).data()).map((x) => x * x + 1), SHAPE, device), // s > ḡ²
+        meanGradient: centered ? normal(SHAPE, device, 3) : undefined,
+        velocity: momentum > 0 ? normal(SHAPE, device, 4) : undefined,
+      };
+      const fp = await copy(p, device);
+      const slots = {
+        meanSquare: await copy(state.meanSquare, device),
+        meanGradient: state.meanGradient ? await copy(state.meanGradient, device) : null,
+        velocity: state.velocity ? await copy(state.velocity, device) : null,
+      };
+      for (let step = 0; step < 3; step++) {
+        const h = { learningRate: 1e-2 * (step + 1), rho: 0.9, epsilon: 1e-8, momentum, centered };
+        const g = normal(SHAPE, device, 10 + step);
+        ({ param: p, state } = rmspropUpdate(p, g, state, h));
+        kernelFor(rmspropUpdateKernel, device)(fp, g, slots, h);
+      }
+      assertClose(await slots.meanSquare.data(), await state.meanSquare.data(), TOLERANCE, 'meanSquare');
+      if (centered) assertClose(await slots.meanGradient!.data(), await state.meanGradient!.data(), TOLERANCE, 'meanGradient');
+      if (momentum > 0) assertClose(await slots.velocity!.data(), await state.velocity!.data(), { atol: 1e-5, rtol: 1e-4 }, 'velocity');
+      assertClose(await fp.data(), await p.data(), { atol: 1e-5, rtol: 1e-4 }, 'parameter');
+    });
+  }
+
   if (device.kind === 'webgpu') {
     test(`${device.name}: a new learning rate or step reuses the fused pipelines`, async () => {
       const gpu = device as WebGpuDevice;
       const [p, m, v, g] = [1, 2, 3, 4].map((seed) => normal(SHAPE, gpu, seed)) as [Tensor, Tensor, Tensor, Tensor];
       const h = { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
-      adamUpdateKernel.webgpu!(p, g, m, v, h);
-      sgdUpdateKernel.webgpu!(p, g, m, { learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0 });
+      adamUpdateKernel.webgpu(p, g, m, v, h);
+      sgdUpdateKernel.webgpu(p, g, m, { learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0 });
       await p.data();
       const pipelines = gpu.poolStats().pipelines;
-      adamUpdateKernel.webgpu!(p, g, m, v, { ...h, learningRate: 0.05, step: 2 });
-      sgdUpdateKernel.webgpu!(p, g, m, { learningRate: 0.01, momentum: 0.5, nesterov: true, weightDecay: 0.1 });
+      adamUpdateKernel.webgpu(p, g, m, v, { ...h, learningRate: 0.05, step: 2 });
+      sgdUpdateKernel.webgpu(p, g, m, { learningRate: 0.01, momentum: 0.5, nesterov: true, weightDecay: 0.1 });
       await p.data();
       assert.is(gpu.poolStats().pipelines, pipelines);
     });

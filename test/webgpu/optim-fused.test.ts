@@ -1,6 +1,6 @@
-// The optimizers on WebGPU run one fused kernel per parameter (src/kernels/optim.ts via
-// Optimizer.fusedUpdate); on the CPU they run the composite reference rules. These tests
-// hold the two paths together through the public Optimizer API: the same parameters after
+// The optimizers run one fused update op per parameter (src/ops/optimizer-updates.ts) on
+// every device: the WGSL kernel on WebGPU, its CPU loop on the CPU. These tests hold the two
+// devices together through the public Optimizer API: the same parameters after
 // 3 steps, one dispatch per parameter, a learning-rate change without a new pipeline,
 // state()/loadState() round trips (which share storage, so in-place writes must copy
 // first), views of a parameter keeping their values, and flat memory over 50 steps.
@@ -11,7 +11,7 @@ import { cpu } from '../../src/device/cpu.js';
 import type { Device } from '../../src/device/device.js';
 import { endScope, startScope } from '../../src/memory.js';
 import { MLP } from '../../src/models/mlp.js';
-import { Adam, AdamW, type Optimizer, SGD } from '../../src/optim/index.js';
+import { Adam, AdamW, type Optimizer, RMSProp, SGD } from '../../src/optim/index.js';
 import { type Tensor, fromData, liveTensorCount, randn } from '../../src/tensor.js';
 import { assertClose } from '../helpers/assert.js';
 import { testWebGpu } from '../helpers/devices.js';
@@ -42,6 +42,8 @@ const OPTIMIZERS: [string, (m: MLP) => Optimizer][] = [
   ['Adam', (m) => new Adam(m, { learningRate: 0.01 })],
   ['Adam with L2 decay', (m) => new Adam(m, { learningRate: 0.01, weightDecay: 0.05 })],
   ['AdamW', (m) => new AdamW(m, { learningRate: 0.01, weightDecay: 0.05 })],
+  ['RMSProp', (m) => new RMSProp(m, { learningRate: 0.01 })],
+  ['RMSProp centered with momentum', (m) => new RMSProp(m, { learningRate: 0.01, momentum: 0.9, centered: true })],
 ];
 
 if (gpu) {
