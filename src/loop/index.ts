@@ -19,8 +19,8 @@ export {
   constant,
   cosine,
   exponential,
-  type Shape,
-  type ShapeFunction,
+  type ScheduleShape,
+  type ScheduleShapeFunction,
   type ScheduleSegmentOptions,
 } from './callbacks/learning-rate-schedule.js';
 export { learningRateScheduler, LearningRateScheduler, type LearningRateSchedulerOptions } from './callbacks/learning-rate-scheduler.js';

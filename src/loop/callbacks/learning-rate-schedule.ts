@@ -1,4 +1,4 @@
-// Learning-rate schedules made of segments (S4TF's `LearningRateSchedule`, spec §2.12):
+// Learning-rate schedules made of segments (Swift for TensorFlow's `LearningRateSchedule`):
 //
 //   makeSchedule([
 //     new ScheduleSegment({shape: linear, startRate: 0, endRate: peak, stepCount: 10}),
@@ -18,31 +18,31 @@ import { checkOptions } from '../../options.js';
 /** A curve on progress p ∈ [0, 1]: a segment's rate is
  *   start + (end − start)·(f(p) − f(0))/(f(1) − f(0)).
  * Any `(progress) => number` with f(0) ≠ f(1) is a shape. */
-export type ShapeFunction = (progress: number) => number;
+export type ScheduleShapeFunction = (progress: number) => number;
 
 /** A built-in shape that computes the rate itself (for those not of the form above). */
-export interface Shape {
+export interface ScheduleShape {
   readonly name: string;
   rate(progress: number, startRate: number, endRate: number): number;
 }
 
-export const linear: Shape = { name: 'linear', rate: (p, s, e) => s + (e - s) * p };
+export const linear: ScheduleShape = { name: 'linear', rate: (p, s, e) => s + (e - s) * p };
 /** Half a cosine from start to end (cosine annealing). */
-export const cosine: Shape = { name: 'cosine', rate: (p, s, e) => e + ((s - e) * (1 + Math.cos(Math.PI * p))) / 2 };
+export const cosine: ScheduleShape = { name: 'cosine', rate: (p, s, e) => e + ((s - e) * (1 + Math.cos(Math.PI * p))) / 2 };
 /** Geometric: start·(end/start)^p; both rates must be above 0. */
-export const exponential: Shape = { name: 'exponential', rate: (p, s, e) => s * (e / s) ** p };
+export const exponential: ScheduleShape = { name: 'exponential', rate: (p, s, e) => s * (e / s) ** p };
 /** Holds `endRate` over the whole segment (a step change at its start). */
-export const constant: Shape = { name: 'constant', rate: (_p, _s, e) => e };
+export const constant: ScheduleShape = { name: 'constant', rate: (_p, _s, e) => e };
 
 export interface ScheduleSegmentOptions {
-  shape: Shape | ShapeFunction;
+  shape: ScheduleShape | ScheduleShapeFunction;
   startRate?: number;
   endRate: number;
   stepCount?: number;
 }
 
 export class ScheduleSegment {
-  readonly shape: Shape;
+  readonly shape: ScheduleShape;
   readonly startRate: number | undefined;
   readonly endRate: number;
   readonly stepCount: number | undefined;
@@ -64,7 +64,7 @@ export class ScheduleSegment {
 }
 
 /** Normalizes a custom curve so that it runs from the start rate to the end rate. */
-function shapeFrom(f: ShapeFunction): Shape {
+function shapeFrom(f: ScheduleShapeFunction): ScheduleShape {
   const f0 = f(0);
   const f1 = f(1);
   if (!Number.isFinite(f0) || !Number.isFinite(f1) || f0 === f1) {
@@ -78,7 +78,7 @@ interface PlacedSegment {
   last: number;
   startRate: number;
   endRate: number;
-  shape: Shape;
+  shape: ScheduleShape;
 }
 
 /** A piecewise map from a 0-based step to a rate. */
