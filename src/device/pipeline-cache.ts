@@ -6,6 +6,10 @@
 //   then one per input   var<storage, read>
 //   then one per output  var<storage, read_write>
 //   then, if asked       the device's status words   var<storage, read_write>
+// The first build of each variant reports its WGSL to shader-debug.ts
+// (TENSORLOOP_DEBUG=shaders prints it).
+
+import { shaderBuilt } from './shader-debug.js';
 
 export interface BindingSignature {
   uniforms: boolean;
@@ -39,6 +43,7 @@ export class PipelineCache {
     const cached = this.pipelines.get(key);
     if (cached) return cached;
     const code = typeof wgsl === 'string' ? wgsl : wgsl();
+    shaderBuilt(key, code);
     const bindGroupLayout = this.layoutFor(signature);
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label: key });
