@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { u32 } from '../device/uniforms.js';
 import type { WebGpuStorage } from '../device/webgpu.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
-import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput, isSoftwareAdapter } from './wgsl.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput, isSoftwareAdapter, withScratch } from './wgsl.js';
 
 /** Rows one first-pass invocation sums: long enough that the second pass is small, short
  * enough that there are invocations for every thread (x [100352, 6] gives 2,352). */
@@ -50,10 +50,10 @@ export const sumColumnsKernel: Kernel<(x: Tensor, rows: number, columns: number)
       pass(x.storage as WebGpuStorage, y.storage as WebGpuStorage, rows, rows, 1);
       return y;
     }
-    const partial = device.empty('float32', chunks * columns);
-    pass(x.storage as WebGpuStorage, partial, rows, chunk, chunks);
-    pass(partial, y.storage as WebGpuStorage, chunks, chunks, 1);
-    device.release(partial);
+    withScratch(device, [{ dtype: 'float32', size: chunks * columns }], (partial) => {
+      pass(x.storage as WebGpuStorage, partial, rows, chunk, chunks);
+      pass(partial, y.storage as WebGpuStorage, chunks, chunks, 1);
+    });
     return y;
   },
 };
