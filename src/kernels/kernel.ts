@@ -4,7 +4,8 @@
 // tensors' device with `kernelFor`; kernels trust their arguments.
 //
 // The contract every file in src/kernels keeps:
-//   - a kernel object defines both `cpu` and `webgpu` in its literal;
+//   - a kernel object defines both `cpu` and `webgpu` in its literal (and, optionally,
+//     `wasm`, the CPU device's fast path, with `cpu` as its reference);
 //   - a WebGPU kernel reaches its device with `gpuDevice(tensor)`, makes its outputs with
 //     `gpuOutput`, and takes temporary buffers only through `withScratch` (wgsl.ts), which
 //     returns them to the pool when the kernel has recorded its dispatches;
