@@ -193,7 +193,9 @@ ${ELEMENTWISE_MAIN}
 // Disjoint windows (stride ≥ window): one invocation per window, i.e. per dy[n, oh, ow, c],
 // writes every in-bounds tap of its window: max pooling dy at the window's first maximum
 // (a NaN tap is the maximum, as the CPU) and 0 at the other taps; average pooling
-// dy / (the in-bounds count) at each. No two invocations write the same element.
+// dy / (the in-bounds count) at each. No two invocations write the same element. (The
+// maximum's dy is stored after the zeros, not chosen per tap by a select: with the select,
+// Mesa's llvmpipe took 44 s to compile this shader, 0.1 s without.)
 function pool2dBackwardByWindowWgsl(op: PoolOp): string {
   const body =
     op === 'max'
@@ -208,9 +210,10 @@ function pool2dBackwardByWindowWgsl(op: PoolOp): string {
   for (var kh = 0u; kh < u.kH; kh++) {
     for (var kw = 0u; kw < u.kW; kw++) {
       let j = tapIndex(w, kh, kw);
-      if (j >= 0) { dx[j] = select(0.0, g, j == at); }
+      if (j >= 0 && j != at) { dx[j] = 0.0; }
     }
-  }`
+  }
+  if (at >= 0) { dx[at] = g; }`
       : /* wgsl */ `
   var count = 0u;
   for (var kh = 0u; kh < u.kH; kh++) {
