@@ -67,7 +67,7 @@ export const UNARY_OPS: Record<UnaryOp, { cpu: (x: number, alpha: number) => num
   // precision below 2⁻¹² (where tanh(x) = x in float32)
   tanh: { cpu: Math.tanh, wgsl: 'select(tanh(clamp(x, -15.0, 15.0)), x, abs(x) < 0.000244140625)' },
   // softplus(x) = log(1 + e^x), computed as max(x,0) + log1p(e^-|x|) so it never overflows.
-  softplus: { cpu: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), wgsl: 'max(x, 0.0) + log(1.0 + exp(-abs(x)))' },
+  softplus: { cpu: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), wgsl: 'max(x, 0.0) + log1pUnit(exp(-abs(x)))' },
   erf: { cpu: erf, wgsl: 'erf(x)' },
   // gelu(x) = x Φ(x), the exact (erf-based) form.
   gelu: { cpu: (x: number) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)), wgsl: '0.5 * x * (1.0 + erf(x * 0.7071067811865476))' },

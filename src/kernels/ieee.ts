@@ -20,8 +20,16 @@ fn maxNan(a: f32, b: f32) -> f32 { if (isNan(a)) { return a; } if (isNan(b)) { r
 fn minNan(a: f32, b: f32) -> f32 { if (isNan(a)) { return a; } if (isNan(b)) { return b; } return min(a, b); }`;
 
 /** The domain edges of log, sqrt and 1/sqrt decided explicitly (the builtins leave x ≤ 0
- * undefined), and log of a subnormal x taken on x·2²³ (software drivers lose its precision). */
+ * undefined), log of a subnormal x taken on x·2²³ (software drivers lose its precision), and
+ * log1p, which WGSL lacks. */
 export const WGSL_ROOTS_AND_LOG = /* wgsl */ `
+// log(1 + y) for 0 ≤ y ≤ 1 to float32 precision, where log(1.0 + y) would round 1 + y and
+// lose every digit of a small y: 2·atanh(s) with s = y / (2 + y) ≤ 1/3, by its series to s¹³.
+fn log1pUnit(y: f32) -> f32 {
+  let s = y / (2.0 + y);
+  let s2 = s * s;
+  return 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (0.2 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 / 13.0))))));
+}
 fn logFloat(x: f32) -> f32 {
   if (x < 0.0) { return nanValue(); }
   if (x == 0.0) { return infinity(true); }

@@ -32,6 +32,12 @@ for (const device of await testDevices()) {
     assertSame(await ops.sign(t([NaN, -3, -0, 0, 5])).data(), [NaN, -1, 0, 0, 1], 'sign keeps NaN; sign(-0) = +0');
   });
 
+  test(`softplus keeps its relative precision far below 0, where it is log1p(e^x) ≈ e^x ${on}`, async () => {
+    const x = [-80, -40, -20, -15, -10, -5, -1, -1e-3, 0, 1e-3, 1, 5, 20];
+    const expected = x.map((v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(Math.fround(v)))));
+    assertClose(await ops.softplus(t(x)).data(), expected, { atol: 0, rtol: 1e-6 }, 'softplus');
+  });
+
   test(`maximum, minimum and clip propagate NaN from either side ${on}`, async () => {
     const a = t([NaN, 1, NaN, -Infinity]);
     const b = t([1, NaN, NaN, NaN]);
