@@ -6,10 +6,9 @@
 // channel with S4TF's means and standard deviations; labels int32.
 // `trainingSize` / `validationSize` keep only the first n images of each split (quick runs).
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Device } from '../device/device.js';
 import { TensorLoopError } from '../errors.js';
+import { nodeModule } from '../platform.js';
 import { defaultDevice } from '../tensor.js';
 import { Batches, TrainingEpochs, inBatches } from './epochs.js';
 import { ImageSamples } from './samples.js';
@@ -33,6 +32,8 @@ export interface CIFAR10Options {
   validationSize?: number;
 }
 
+const NODE_ONLY = 'CIFAR10: reading the dataset files works in Node only';
+
 const HOW_TO_GET =
   'download https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz, extract it (tar xzf cifar-10-binary.tar.gz) ' +
   'and pass the folder it makes: new CIFAR10({batchSize, path: "cifar-10-batches-bin"})';
@@ -42,6 +43,7 @@ export function readCIFAR10Files(paths: readonly string[], recordsPerFile = 1000
   const count = paths.length * recordsPerFile;
   const pixels = new Uint8Array(count * 3072);
   const labels = new Uint8Array(count);
+  const { existsSync, readFileSync } = nodeModule('fs', NODE_ONLY);
   paths.forEach((path, f) => {
     if (!existsSync(path)) throw new TensorLoopError(`CIFAR10: ${path} not found; ${HOW_TO_GET}`);
     let bytes: Uint8Array;
@@ -81,6 +83,8 @@ export class CIFAR10 {
     checkRequiredOptions('CIFAR10', options, ['batchSize', 'path', 'device', 'normalizing', 'seed', 'recordsPerFile', 'trainingSize', 'validationSize']);
     const { batchSize, path, device = defaultDevice(), normalizing = true, seed = 0, recordsPerFile = 10000, trainingSize, validationSize } = options;
     if (!path) throw new TensorLoopError(`CIFAR10: no path given; ${HOW_TO_GET}`);
+    const { existsSync } = nodeModule('fs', NODE_ONLY);
+    const { join } = nodeModule('path', NODE_ONLY);
     if (!existsSync(path)) throw new TensorLoopError(`CIFAR10: ${path} does not exist; ${HOW_TO_GET}`);
     const sampleOptions = normalizing ? { normalization: { mean: CIFAR10_MEAN, std: CIFAR10_STD } } : {};
     const train = readCIFAR10Files([1, 2, 3, 4, 5].map((i) => join(path, `data_batch_${i}.bin`)), recordsPerFile);

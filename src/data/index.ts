@@ -3,5 +3,5 @@ export { type LabeledBatch, type BatchCollection, batchCountOf } from './batches
 export { TrainingEpochs, Batches, inBatches, type SampleSource, type TrainingEpochsOptions } from './epochs.js';
 export { ImageSamples, type ImageSamplesOptions } from './samples.js';
 export { parseIdx, type IdxArray } from './idx.js';
-export { MNIST, type MNISTOptions } from './mnist.js';
+export { MNIST, type MNISTOptions, type MNISTFiles, MNIST_FILE_NAMES, readMNISTFiles, fetchMNISTFiles } from './mnist.js';
 export { CIFAR10, type CIFAR10Options } from './cifar10.js';

@@ -16,9 +16,11 @@
 import type { DType, TypedArray } from '../dtype.js';
 import { typedArrayFor } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
+import { afterEventLoopTurn } from '../platform.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { DeferredErrors, STATUS_BYTES, type StatusSlot } from './deferred-errors.js';
 import type { Device, DeviceMemory, Storage } from './device.js';
+import { BROWSER_HINT, gpuInstance } from './gpu-instance.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { profiler } from './profiler.js';
 import { quietly } from './quiet-wait.js';
@@ -105,21 +107,15 @@ export interface WebGpuOptions {
 /** Requests an adapter and a device; throws TensorLoopError saying why and what to install. */
 export async function requestWebGpuDevice(options: WebGpuOptions = {}): Promise<WebGpuDevice> {
   checkOptions('Device.webgpu', options, ['dawnFlags']);
-  let module: typeof import('webgpu');
-  try {
-    module = await import('webgpu');
-  } catch (error) {
-    throw new TensorLoopError(`webgpu: cannot load the \`webgpu\` package (Dawn for Node): ${(error as Error).message}`);
-  }
-  process.env.XDG_RUNTIME_DIR ??= '/tmp'; // Vulkan loaders warn (and some fail) without it
-  const gpu = module.create(options.dawnFlags ?? []);
+  const { gpu, constants, source } = await gpuInstance(options.dawnFlags);
+  const hint = source === 'dawn' ? INSTALL_HINT : BROWSER_HINT;
   let adapter: GPUAdapter | null;
   try {
     adapter = await gpu.requestAdapter();
   } catch (error) {
-    throw new TensorLoopError(`webgpu: requestAdapter failed: ${(error as Error).message}. ${INSTALL_HINT}`);
+    throw new TensorLoopError(`webgpu: requestAdapter failed: ${(error as Error).message}. ${hint}`);
   }
-  if (!adapter) throw new TensorLoopError(`webgpu: no adapter found (no Vulkan driver, or one too old for Dawn). ${INSTALL_HINT}`);
+  if (!adapter) throw new TensorLoopError(`webgpu: no adapter found (${source === 'dawn' ? 'no Vulkan driver, or one too old for Dawn' : 'WebGPU is off or blocked in this browser'}). ${hint}`);
   const requiredLimits: Record<string, number> = {};
   for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
@@ -127,12 +123,11 @@ export async function requestWebGpuDevice(options: WebGpuOptions = {}): Promise<
   try {
     device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'tensorloop' });
   } catch (error) {
-    throw new TensorLoopError(`webgpu: requestDevice failed: ${(error as Error).message}. ${INSTALL_HINT}`);
+    throw new TensorLoopError(`webgpu: requestDevice failed: ${(error as Error).message}. ${hint}`);
   }
-  const globals = module.globals as { GPUBufferUsage: GPUFlagsConstant & typeof GPUBufferUsage; GPUMapMode: typeof GPUMapMode; GPUShaderStage: typeof GPUShaderStage };
   const info = adapter.info;
   const adapterInfo: AdapterInfo = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
-  return new WebGpuDevice(device, adapterInfo, globals, { gpu, adapter });
+  return new WebGpuDevice(device, adapterInfo, constants, { gpu, adapter });
 }
 
 export class WebGpuDevice implements Device {
@@ -178,7 +173,7 @@ export class WebGpuDevice implements Device {
     this.gpu = device;
     this.owners = owners;
     this.usage = globals;
-    this.name = `webgpu (${adapterInfo.description.split(':')[0] || adapterInfo.device || adapterInfo.vendor || 'unknown adapter'})`;
+    this.name = `webgpu (${adapterInfo.description.split(':')[0] || adapterInfo.device || [adapterInfo.vendor, adapterInfo.architecture].filter(Boolean).join(' ') || 'unknown adapter'})`;
     this.limits = device.limits;
     this.features = new Set(device.features);
     this.failed = new Promise<never>((_, reject) => (this.rejectPending = reject));
@@ -357,16 +352,16 @@ export class WebGpuDevice implements Device {
   private countDispatchThisTurn(key: string): void {
     if (!this.turnWatch) {
       this.turnWatch = true;
-      setImmediate(() => {
+      afterEventLoopTurn(() => {
         this.turnWatch = false;
         this.dispatchesThisTurn = 0;
-      }).unref();
+      });
     }
     if (++this.dispatchesThisTurn > MAX_DISPATCHES_PER_TURN) {
       throw new TensorLoopError(
         `${key}: ${MAX_DISPATCHES_PER_TURN} GPU dispatches were recorded without Node's event loop turning; Dawn frees ` +
           `finished work only when it turns, and crashed here somewhere past 50,000. Await something now and then in long ` +
-          `synchronous loops (a readback, or \`await new Promise(setImmediate)\`); the TrainingLoop does this for you.`,
+          `synchronous loops (a readback, or \`await new Promise(setImmediate)\` in Node); the TrainingLoop does this for you.`,
       );
     }
   }

@@ -9,6 +9,7 @@
 // removes those of processes that no longer run (and this process's that are not in flight).
 
 import { TensorLoopError } from '../errors.js';
+import { nodeModule } from '../platform.js';
 
 const TEMPORARY_MARK = '.tmp-';
 let counter = 0;
@@ -18,8 +19,8 @@ const inFlight = new Set<string>();
 /** Writes `bytes` to `path` atomically (creating its folder); errors are TensorLoopErrors
  * starting with `owner`. */
 export async function writeFileAtomically(path: string, bytes: Uint8Array, owner: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { basename, dirname, join } = await import('node:path');
+  const fs = nodeModule('fs/promises', `${owner}: files work in Node only`);
+  const { basename, dirname, join } = nodeModule('path', `${owner}: files work in Node only`);
   const directory = dirname(path);
   const fail = (what: string, error: unknown): never => {
     throw new TensorLoopError(`${owner}: cannot ${what} ${path}: ${(error as Error).message}`);
@@ -63,8 +64,8 @@ function temporaryName(name: string): string {
 /** Removes `<name>.tmp-<pid>-…` files left in `directory` by saves that died: those of
  * processes no longer running, and this process's own that no save of it is writing. */
 async function removeStaleTemporaries(directory: string, name: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const fs = nodeModule('fs/promises', 'writing files atomically works in Node only');
+  const { join } = nodeModule('path', 'writing files atomically works in Node only');
   let entries: string[];
   try {
     entries = await fs.readdir(directory);
@@ -93,7 +94,7 @@ function isRunning(pid: number): boolean {
 /** fsync on the folder makes a rename in it durable. Some platforms (Windows) cannot open
  * a folder for that; there the rename is as durable as the platform makes it. */
 async function syncDirectory(directory: string): Promise<void> {
-  const fs = await import('node:fs/promises');
+  const fs = nodeModule('fs/promises', 'writing files atomically works in Node only');
   let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
   try {
     handle = await fs.open(directory, 'r');

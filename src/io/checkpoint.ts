@@ -1,11 +1,12 @@
-// Checkpoint files (Node only; the file system loads lazily, so the browser bundle can
-// import this module and use checkpointToBytes / checkpointFromBytes instead):
+// Checkpoint files (Node only; the file system is asked for when used (src/platform.ts), so the
+// browser bundle can import this module and use checkpointToBytes / checkpointFromBytes instead):
 //   saveCheckpoint(path, {model, optimizer?, extra?})
 //   loadCheckpoint(path, {model, optimizer?, strict?})
 // The bytes are those of checkpoint-format.ts; a save replaces the file atomically (see
 // atomic-write.ts), so a crash or a kill mid-save leaves the previous checkpoint whole.
 
 import { TensorLoopError } from '../errors.js';
+import { nodeModule } from '../platform.js';
 import { checkRequiredOptions } from '../options.js';
 import {
   type LoadCheckpointOptions,
@@ -34,7 +35,7 @@ export async function saveCheckpoint(path: string, options: SaveCheckpointOption
 export async function loadCheckpoint(path: string, options: LoadCheckpointOptions): Promise<LoadedCheckpoint> {
   checkPath('loadCheckpoint', path);
   checkRequiredOptions('loadCheckpoint', options, LOAD_OPTIONS);
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = nodeModule('fs/promises', 'loadCheckpoint: reading a file works in Node only; in a browser use checkpointFromBytes');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

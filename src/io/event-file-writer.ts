@@ -9,12 +9,12 @@
 // or a Ctrl-C loses at most the last second of records, and training pays for one small
 // write a second, whatever the device. A write that fails is reported by the next `flush()`.
 
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { TensorLoopError } from '../errors.js';
+import { nodeModule } from '../platform.js';
 import { type TensorBoardEvent, encodeEvent } from './tensorboard-events.js';
 import { encodeRecord } from './tfrecord.js';
+
+const NODE_ONLY = 'EventFileWriter: TensorBoard event files are written in Node only';
 
 /** The longest a record waits in memory before it is written. */
 export const FLUSH_SECONDS = 1;
@@ -31,7 +31,8 @@ export class EventFileWriter {
   private failure: unknown;
 
   constructor(readonly logDirectory: string, now: number = Date.now() / 1000) {
-    this.path = join(logDirectory, `events.out.tfevents.${Math.floor(now)}.${hostname()}`);
+    const { mkdirSync, writeFileSync } = nodeModule('fs', NODE_ONLY);
+    this.path = nodeModule('path', NODE_ONLY).join(logDirectory, `events.out.tfevents.${Math.floor(now)}.${nodeModule('os', NODE_ONLY).hostname()}`);
     try {
       mkdirSync(logDirectory, { recursive: true });
       writeFileSync(this.path, encodeRecord(encodeEvent({ wallTime: now, fileVersion: 'brain.Event:2' })));
@@ -84,7 +85,7 @@ export class EventFileWriter {
       at += r.length;
     }
     try {
-      appendFileSync(this.path, bytes);
+      nodeModule('fs', NODE_ONLY).appendFileSync(this.path, bytes);
     } catch (error) {
       this.failure ??= error;
     }

@@ -37,6 +37,7 @@
 import type { WebGpuDevice } from '../device/webgpu.js';
 import type { Storage } from '../device/device.js';
 import { type Uniform, u32 } from '../device/uniforms.js';
+import { environmentVariable } from '../platform.js';
 import type { Tensor } from '../tensor.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuOutput, isSoftwareAdapter, withScratch } from './wgsl.js';
 
@@ -102,7 +103,7 @@ export { isSoftwareAdapter }; // moved to wgsl.ts (reductions tune by it too); k
 /** The schedule for this device: TENSORLOOP_GEMM if set, else 'blocked' on a software adapter
  * and 'tiled' on a GPU (see the header for the measurements behind the rule). */
 export function gemmVariantFor(device: WebGpuDevice): GemmVariant {
-  const forced = process.env.TENSORLOOP_GEMM;
+  const forced = environmentVariable('TENSORLOOP_GEMM');
   if (forced === 'blocked' || forced === 'tiled') return forced;
   return isSoftwareAdapter(device.adapterInfo) ? 'blocked' : 'tiled';
 }

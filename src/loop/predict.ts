@@ -11,7 +11,7 @@ import { keep, tidy } from '../memory.js';
 import { concat } from '../ops/movement.js';
 import type { Tensor } from '../tensor.js';
 import type { LoopModel } from './state.js';
-import { eventLoopTurn } from './training-loop.js';
+import { eventLoopTurn } from '../platform.js';
 
 /** Batches may be `{data, label}` (the label is ignored) or bare input tensors. */
 export async function predict(model: LoopModel, batches: Iterable<LabeledBatch | Tensor>): Promise<Tensor> {

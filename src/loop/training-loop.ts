@@ -19,7 +19,8 @@
 //   - metrics are measured by a recorder that reads the device back at most once per batch;
 //   - the event loop turns before every batch (a macrotask, not just a microtask): Dawn
 //     finishes and frees GPU work only then, and a WebGPU process that records ~64k
-//     dispatches without a turn crashes inside Dawn (when no callback reads anything back).
+//     dispatches without a turn crashes inside Dawn (when no callback reads anything back);
+//     in a browser the same turn lets the page draw and take input while it trains.
 
 import { valueWithGradient } from '../autodiff/gradients.js';
 import { noGrad } from '../autodiff/tape.js';
@@ -27,6 +28,7 @@ import { type BatchCollection, type LabeledBatch, batchCountOf } from '../data/b
 import type { Device } from '../device/device.js';
 import { TensorLoopError } from '../errors.js';
 import { endScope, keep, startScope } from '../memory.js';
+import { eventLoopTurn } from '../platform.js';
 import type { Tensor } from '../tensor.js';
 import { type TrainingLoopActionKind, isAction } from './actions.js';
 import { type TrainingLoopCallback, checkCallback, invokeCallback } from './callback.js';
@@ -370,9 +372,4 @@ const defaultDifferentiableStep: DifferentiableStep = (model, loop) => {
 
 function isTensorLike(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && (x as { isTensor?: boolean }).isTensor === true;
-}
-
-/** Resolves after the event loop has turned once (pending I/O and Dawn's callbacks ran). */
-export function eventLoopTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

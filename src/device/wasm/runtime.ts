@@ -14,6 +14,7 @@
 // until it is ready every job runs whole on the calling thread. In a browser without
 // cross-origin isolation the memory is not shared and there is no worker.
 
+import { nodeModule } from '../../platform.js';
 import { workerSource } from './worker-source.js';
 
 // The few WebAssembly and browser types used here (the project compiles without the DOM
@@ -144,7 +145,7 @@ async function startWorker(module: WasmModule, memory: WasmMemory, names: string
     const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
     const init = { module, memory, names, control: { SEQ, DONE, READY, FUNCTION, ARGS } };
     if (isNode) {
-      const { Worker } = await import('node:worker_threads');
+      const { Worker } = nodeModule('worker_threads', 'the WebAssembly worker');
       const worker = new Worker(workerSource('node'), { eval: true });
       worker.unref(); // a waiting worker must not keep the process alive
       worker.postMessage(init);

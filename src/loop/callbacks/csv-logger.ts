@@ -4,17 +4,17 @@
 // `phase` column (`train` / `validation`), so any CSV reader takes it as is. Each row is
 // appended to the file at once (no buffering): a crash keeps every row written.
 // The directory is created and the file truncated when the logger is made, as S4TF.
+// Files are Node's; with `path: null` (a browser) the CSV collects in memory as `text`.
 
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
 import { TensorLoopError } from '../../errors.js';
+import { nodeModule } from '../../platform.js';
 import { asFunction } from '../callback.js';
 import type { TrainingLoopState } from '../state.js';
 import { checkOptions } from '../../options.js';
 
 export interface CSVLoggerOptions {
-  /** Default `run/log.csv`; must end in `.csv`. */
-  path?: string;
+  /** Default `run/log.csv`; must end in `.csv`. `null`: no file, read the CSV from `text`. */
+  path?: string | null;
 }
 
 /** The shortest decimal text that reads back as the same float32 (`0.1`, not
@@ -31,16 +31,29 @@ export function formatFloat32(value: number): string {
 }
 
 export class CSVLogger {
-  readonly path: string;
+  readonly path: string | null;
   private columns: string[] | undefined;
   private lastLog: unknown;
+  private readonly lines: string[] = [];
+  private readonly append: (line: string) => void;
 
   constructor(options: CSVLoggerOptions = {}) {
     const { path = 'run/log.csv' } = checkOptions('CSVLogger', options, ['path']);
-    if (extname(path) !== '.csv') throw new TensorLoopError(`CSVLogger: path must end in .csv, got '${path}'`);
     this.path = path;
-    mkdirSync(dirname(path), { recursive: true });
+    if (path === null) {
+      this.append = (line) => this.lines.push(line);
+      return;
+    }
+    if (!path.endsWith('.csv')) throw new TensorLoopError(`CSVLogger: path must end in .csv, got '${path}'`);
+    const { appendFileSync, mkdirSync, writeFileSync } = nodeModule('fs', `CSVLogger: writing ${path} works in Node only; in a browser pass {path: null} and read logger.text`);
+    mkdirSync(nodeModule('path', 'CSVLogger').dirname(path), { recursive: true });
     writeFileSync(path, '');
+    this.append = (line) => appendFileSync(path, line);
+  }
+
+  /** The CSV so far, when made with `path: null` (empty otherwise: the rows are in the file). */
+  get text(): string {
+    return this.lines.join('');
   }
 
   /** Writes the row of a batch whose statistics were just measured. */
@@ -52,12 +65,12 @@ export class CSVLogger {
     const names = stats.map((s) => s.name);
     if (!this.columns) {
       this.columns = names;
-      appendFileSync(this.path, `${['epoch', 'batch', 'phase', ...names, 'learning_rate'].join(',')}\n`);
+      this.append(`${['epoch', 'batch', 'phase', ...names, 'learning_rate'].join(',')}\n`);
     } else if (names.join(',') !== this.columns.join(',')) {
       throw new TensorLoopError(`CSVLogger: statistics changed from [${this.columns.join(', ')}] to [${names.join(', ')}] within one file`);
     }
     const cells = [loop.epochIndex + 1, loop.batchIndex + 1, loop.isTraining ? 'train' : 'validation', ...stats.map((s) => formatFloat32(s.value)), formatFloat32(loop.optimizer.learningRate)];
-    appendFileSync(this.path, `${cells.join(',')}\n`);
+    this.append(`${cells.join(',')}\n`);
   }
 
   /** The function form, `callbacks: [logger.log]` (S4TF's spelling); `callbacks: [logger]` is the same. */

@@ -20,7 +20,7 @@ export interface ProgressOutput {
 export interface ProgressPrinterOptions {
   /** Characters inside the brackets (default 30, as S4TF). */
   barLength?: number;
-  /** Where to print (default process.stdout). */
+  /** Where to print (default process.stdout in Node, the console in a browser). */
   output?: ProgressOutput;
   /** Rewrite lines in place; default: whether the output is a terminal. */
   interactive?: boolean;
@@ -46,6 +46,20 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** Node's stdout; elsewhere (a browser) the console, one `console.log` per finished line. */
+function defaultOutput(): ProgressOutput {
+  const stdout = (globalThis as { process?: { stdout?: ProgressOutput } }).process?.stdout;
+  if (stdout) return stdout;
+  let pending = '';
+  return {
+    write(text: string): void {
+      const lines = (pending + text).split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) console.log(line);
+    },
+  };
+}
+
 export class ProgressPrinter {
   readonly name = 'ProgressPrinter';
   readonly barLength: number;
@@ -60,7 +74,7 @@ export class ProgressPrinter {
 
   constructor(options: ProgressPrinterOptions = {}) {
     checkOptions('ProgressPrinter', options, ['barLength', 'output', 'interactive', 'refreshSeconds', 'now']);
-    const { barLength = 30, output = process.stdout, interactive, refreshSeconds = 0.1, now = () => performance.now() / 1000 } = options;
+    const { barLength = 30, output = defaultOutput(), interactive, refreshSeconds = 0.1, now = () => performance.now() / 1000 } = options;
     this.barLength = barLength;
     this.output = output;
     this.interactive = interactive ?? output.isTTY === true;

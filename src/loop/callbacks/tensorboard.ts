@@ -12,10 +12,12 @@
 // records in order, on disk within a second and at every epoch end (see
 // src/io/event-file-writer.ts), so a crash or a Ctrl-C loses at most the last second.
 
-import { join } from 'node:path';
 import { EventFileWriter } from '../../io/event-file-writer.js';
 import type { TrainingLoopState } from '../state.js';
 import { checkOptions } from '../../options.js';
+import { nodeModule } from '../../platform.js';
+
+const NODE_ONLY = 'tensorBoardStatisticsLogger: TensorBoard event files are written in Node only';
 
 export interface TensorBoardLoggerOptions {
   /** The root of all runs (default `run/tensorboard/stats`). */
@@ -39,7 +41,7 @@ export class TensorBoardStatisticsLogger {
 
   constructor(options: TensorBoardLoggerOptions = {}) {
     const { logdir = 'run/tensorboard/stats', runName = String(Date.now() / 1000) } = checkOptions('tensorBoardStatisticsLogger', options, ['logdir', 'runName']);
-    this.runDirectory = join(logdir, runName);
+    this.runDirectory = nodeModule('path', NODE_ONLY).join(logdir, runName);
   }
 
   onFitStart(loop: TrainingLoopState): void {
@@ -93,7 +95,7 @@ export class TensorBoardStatisticsLogger {
 
   private writer(phase: 'train' | 'validation'): EventFileWriter {
     let w = this.writers.get(phase);
-    if (!w) this.writers.set(phase, (w = new EventFileWriter(join(this.runDirectory, phase))));
+    if (!w) this.writers.set(phase, (w = new EventFileWriter(nodeModule('path', NODE_ONLY).join(this.runDirectory, phase))));
     return w;
   }
 }
