@@ -13,6 +13,7 @@ import { registerStatusCode } from '../device/webgpu.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput, withScratch } from './wgsl.js';
+import { WGSL_IEEE } from './ieee.js';
 
 export interface SoftmaxCrossEntropyInfo {
   rows: number;
@@ -159,11 +160,13 @@ fn targetOf(n: u32, c: u32) -> f32 {
   let eps = u.smoothing;
   ${intLabels ? 'return select(0.0, 1.0 - eps, i32(c) == labels[n]) + eps / f32(u.classes);' : 'return (1.0 - eps) * labels[n * u.classes + c] + eps / f32(u.classes);'}
 }
-// lse_n = m + log Σ_c e^{x_c − m}, m = max_c x_c (started from x_0: no infinity needed).
+${WGSL_IEEE}
+// lse_n = m + log Σ_c e^{x_c − m}, m = max_c x_c (started from x_0: no infinity needed; a
+// NaN logit makes m, so the row's loss and gradient, NaN, as on the CPU).
 fn logSumExp(n: u32) -> f32 {
   let base = n * u.classes;
   var m = x[base];
-  for (var c = 1u; c < u.classes; c++) { m = max(m, x[base + c]); }
+  for (var c = 1u; c < u.classes; c++) { m = maxNan(m, x[base + c]); }
   var s = 0.0;
   for (var c = 0u; c < u.classes; c++) { s += exp(x[base + c] - m); }
   return m + log(s);
@@ -179,7 +182,7 @@ ${labelCheck(intLabels)}
   var total = 0.0;
   for (var c = 0u; c < u.classes; c++) {
     let t = targetOf(index, c);
-    if (t != 0.0) { total += t * (lse - x[index * u.classes + c]); }
+    if (t != 0.0 || isNan(t)) { total += t * (lse - x[index * u.classes + c]); } // 0 · (lse − (−Inf)) would be NaN
   }
   loss[index] = total;
 }`;

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { grad } from '../../src/autodiff/gradients.js';
 import * as ops from '../../src/ops/index.js';
+import { softmaxCrossEntropy } from '../../src/ops/softmax-cross-entropy.js';
 import { type Tensor, tensor } from '../../src/tensor.js';
 import { assertClose } from '../helpers/assert.js';
 import { testDevices } from './support.js';
@@ -99,6 +100,22 @@ for (const device of await testDevices()) {
     const x = t([0, -Infinity, 0, -Infinity, -Infinity, -Infinity, Infinity, 0, 1], [3, 3]);
     assertClose(await ops.softmax(x, 1).data(), [0.5, 0, 0.5, NaN, NaN, NaN, NaN, NaN, NaN], { rtol: 1e-6 }, 'softmax');
     assertClose(await ops.logSoftmax(x, 1).data(), [-Math.LN2, -Infinity, -Math.LN2, NaN, NaN, NaN, NaN, NaN, NaN], { rtol: 1e-6 }, 'logSoftmax');
+  });
+
+  test(`softmaxCrossEntropy: a NaN logit or label gives NaN, a -Inf logit is probability 0, as PyTorch ${on}`, async () => {
+    const loss = async (logits: number[], labels: Tensor) => softmaxCrossEntropy(t(logits, [1, logits.length]), labels).item();
+    const label = (c: number) => tensor([c], { device, dtype: 'int32' });
+    for (const at of [0, 2]) {
+      const logits = [1, 2, 3];
+      logits[at] = NaN;
+      assertClose([await loss(logits, label(1))], [NaN], {}, `NaN logit at ${at}`);
+    }
+    assertClose([await loss([0, -Infinity, 0], label(0))], [Math.LN2], { rtol: 1e-6 }, '-Inf logit, not the label');
+    assertClose([await loss([0, -Infinity, 0], label(1))], [Infinity], {}, '-Inf logit of the label');
+    assertClose([await loss([0, -Infinity, 0], t([0.5, 0, 0.5], [1, 3]))], [Math.LN2], { rtol: 1e-6 }, 'probabilities, 0 on the -Inf class');
+    assertClose([await loss([0, 1, 2], t([NaN, 0, 1], [1, 3]))], [NaN], {}, 'NaN probability');
+    const [dx] = grad((x: Tensor) => softmaxCrossEntropy(x, label(0)))(t([NaN, 1, 2], [1, 3]));
+    assertClose(await dx!.data(), [NaN, NaN, NaN], {}, 'gradient of a NaN row');
   });
 }
 
