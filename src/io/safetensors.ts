@@ -54,6 +54,7 @@ export function encodeSafetensors(tensors: readonly [string, SafetensorsEntry][]
 
 /** Decodes a safetensors buffer, checking every offset; errors name the tensor. */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array)) throw new TensorLoopError(`${source}: expected the file's bytes as a Uint8Array`);
   if (bytes.length < 8) throw new TensorLoopError(`${source}: file is truncated (${bytes.length} bytes, no header length)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));

@@ -7,7 +7,8 @@
 //   SummaryMetadata { display_name = 2, summary_description = 3 }
 // proto3: zero and empty values are left out, so `step = 0` is simply absent.
 
-import { ProtoWriter, readFields } from './protobuf.js';
+import { TensorLoopError } from '../errors.js';
+import { type ProtoField, ProtoWriter, WireType, readFields } from './protobuf.js';
 
 export interface ScalarValue {
   tag: string;
@@ -54,28 +55,35 @@ const text = (bytes: Uint8Array | undefined): string => new TextDecoder().decode
 
 /** Reads back what encodeEvent writes (unknown fields are skipped). */
 export function decodeEvent(bytes: Uint8Array): TensorBoardEvent {
+  if (!(bytes instanceof Uint8Array)) throw new TensorLoopError('decodeEvent: expected the record\'s bytes as a Uint8Array');
   const event: TensorBoardEvent = { wallTime: 0 };
   for (const f of readFields(bytes)) {
-    if (f.field === 1 && f.fixed) event.wallTime = f.fixed.getFloat64(0, true);
-    else if (f.field === 2 && f.varint !== undefined) event.step = Number(BigInt.asIntN(64, f.varint));
-    else if (f.field === 3) event.fileVersion = text(f.bytes);
-    else if (f.field === 5 && f.bytes) event.summary = decodeSummary(f.bytes);
+    if (f.field === 1) event.wallTime = expect(f, WireType.fixed64, 'Event.wall_time').fixed!.getFloat64(0, true);
+    else if (f.field === 2) event.step = Number(BigInt.asIntN(64, expect(f, WireType.varint, 'Event.step').varint!));
+    else if (f.field === 3) event.fileVersion = text(expect(f, WireType.lengthDelimited, 'Event.file_version').bytes);
+    else if (f.field === 5) event.summary = decodeSummary(expect(f, WireType.lengthDelimited, 'Event.summary').bytes!);
   }
   return event;
+}
+
+/** `field` itself, once its wire type is the one the schema gives `name`. */
+function expect(field: ProtoField, wireType: number, name: string): ProtoField {
+  if (field.wireType !== wireType) throw new TensorLoopError(`decodeEvent: ${name} (field ${field.field}) has wire type ${field.wireType}, expected ${wireType}`);
+  return field;
 }
 
 function decodeSummary(bytes: Uint8Array): ScalarValue[] {
   const values: ScalarValue[] = [];
   for (const f of readFields(bytes)) {
-    if (f.field !== 1 || !f.bytes) continue;
+    if (f.field !== 1) continue;
     const value: ScalarValue = { tag: '', simpleValue: 0 };
-    for (const g of readFields(f.bytes)) {
-      if (g.field === 1) value.tag = text(g.bytes);
-      else if (g.field === 2 && g.fixed) value.simpleValue = g.fixed.getFloat32(0, true);
-      else if (g.field === 9 && g.bytes) {
-        for (const m of readFields(g.bytes)) {
-          if (m.field === 2) value.displayName = text(m.bytes);
-          else if (m.field === 3) value.description = text(m.bytes);
+    for (const g of readFields(expect(f, WireType.lengthDelimited, 'Summary.value').bytes!)) {
+      if (g.field === 1) value.tag = text(expect(g, WireType.lengthDelimited, 'Value.tag').bytes);
+      else if (g.field === 2) value.simpleValue = expect(g, WireType.fixed32, 'Value.simple_value').fixed!.getFloat32(0, true);
+      else if (g.field === 9) {
+        for (const m of readFields(expect(g, WireType.lengthDelimited, 'Value.metadata').bytes!)) {
+          if (m.field === 2) value.displayName = text(expect(m, WireType.lengthDelimited, 'SummaryMetadata.display_name').bytes);
+          else if (m.field === 3) value.description = text(expect(m, WireType.lengthDelimited, 'SummaryMetadata.summary_description').bytes);
         }
       }
     }

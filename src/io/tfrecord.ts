@@ -20,6 +20,7 @@ export function encodeRecord(payload: Uint8Array): Uint8Array {
 /** The payloads of every record in `bytes`, checking both CRCs of each. A truncated or
  * corrupt file is an error naming the record and byte offset. */
 export function decodeRecords(bytes: Uint8Array): Uint8Array[] {
+  if (!(bytes instanceof Uint8Array)) throw new TensorLoopError('tfrecord: expected the file\'s bytes as a Uint8Array');
   const records: Uint8Array[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;

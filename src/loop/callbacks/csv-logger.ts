@@ -46,9 +46,19 @@ export class CSVLogger {
     }
     if (!path.endsWith('.csv')) throw new TensorLoopError(`CSVLogger: path must end in .csv, got '${path}'`);
     const { appendFileSync, mkdirSync, writeFileSync } = nodeModule('fs', `CSVLogger: writing ${path} works in Node only; in a browser pass {path: null} and read logger.text`);
-    mkdirSync(nodeModule('path', 'CSVLogger').dirname(path), { recursive: true });
-    writeFileSync(path, '');
-    this.append = (line) => appendFileSync(path, line);
+    try {
+      mkdirSync(nodeModule('path', 'CSVLogger').dirname(path), { recursive: true });
+      writeFileSync(path, '');
+    } catch (error) {
+      throw new TensorLoopError(`CSVLogger: cannot create ${path}: ${(error as Error).message}`);
+    }
+    this.append = (line) => {
+      try {
+        appendFileSync(path, line);
+      } catch (error) {
+        throw new TensorLoopError(`CSVLogger: cannot write ${path}: ${(error as Error).message}`);
+      }
+    };
   }
 
   /** The CSV so far, when made with `path: null` (empty otherwise: the rows are in the file). */
