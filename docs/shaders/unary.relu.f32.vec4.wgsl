@@ -8,31 +8,6 @@ fn infinity(negative: bool) -> f32 { let bits = select(0x7f800000u, 0xff800000u,
 fn maxNan(a: f32, b: f32) -> f32 { if (isNan(a)) { return a; } if (isNan(b)) { return b; } return max(a, b); }
 fn minNan(a: f32, b: f32) -> f32 { if (isNan(a)) { return a; } if (isNan(b)) { return b; } return min(a, b); }
 
-// log(1 + y) for 0 ≤ y ≤ 1 to float32 precision, where log(1.0 + y) would round 1 + y and
-// lose every digit of a small y: 2·atanh(s) with s = y / (2 + y) ≤ 1/3, by its series to s¹³.
-fn log1pUnit(y: f32) -> f32 {
-  let s = y / (2.0 + y);
-  let s2 = s * s;
-  return 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (0.2 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 / 13.0))))));
-}
-fn logFloat(x: f32) -> f32 {
-  if (x < 0.0) { return nanValue(); }
-  if (x == 0.0) { return infinity(true); }
-  if (isInf(x)) { return x; }
-  if (x < 1.17549435e-38) { return log(x * 8388608.0) - 15.942385152878742; }
-  return log(x);
-}
-fn sqrtFloat(x: f32) -> f32 {
-  if (x < 0.0) { return nanValue(); }
-  if (x == 0.0 || isInf(x)) { return x; } // sqrt(±0) = ±0
-  return sqrt(x);
-}
-fn rsqrtFloat(x: f32) -> f32 {
-  if (x < 0.0) { return nanValue(); }
-  if (x == 0.0) { return infinity(bitcast<u32>(x) != 0u); } // 1/sqrt(±0) = ±Inf
-  if (isInf(x)) { return 0.0; }
-  return inverseSqrt(x);
-}
 
 struct Uniforms { size: u32, alpha: f32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;

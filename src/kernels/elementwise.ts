@@ -128,7 +128,7 @@ function unaryWgsl(op: UnaryOp, dtype: DType, vectorized: boolean): string {
   const element = vectorized ? `vec4<${type}>` : type;
   return /* wgsl */ `
 ${WGSL_IEEE}
-${WGSL_ROOTS_AND_LOG}
+${/logFloat|sqrtFloat|rsqrtFloat|log1pUnit/.test(expr) ? WGSL_ROOTS_AND_LOG : ''}
 ${expr.includes('erf(') ? WGSL_ERF : ''}
 struct Uniforms { size: u32, alpha: f32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
