@@ -14,7 +14,6 @@
 // finds in its data (a bad index) are deferred to the next read (deferred-errors.ts).
 
 import type { DType, TypedArray } from '../dtype.js';
-import { typedArrayFor } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
 import { afterEventLoopTurn } from '../platform.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
@@ -227,9 +226,7 @@ export class WebGpuDevice implements Device {
     const copy = await this.readWithStatus(bytes > 0 ? source.buffer : null, bytes);
     await this.deferred.settled(); // a check still running for another read may concern this storage
     this.deferred.throwIfPoisoned(source);
-    const out = typedArrayFor(dtype, size);
-    new Uint8Array(out.buffer).set(new Uint8Array(copy, 0, bytes));
-    return out;
+    return dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy); // no second copy
   }
 
   /** Throws the deferred errors of the ops recorded so far (a gather index out of range, a
@@ -459,15 +456,18 @@ export class WebGpuDevice implements Device {
     const submitted = this.flush();
     try {
       let copy: ArrayBuffer;
+      let status: Uint32Array;
       try {
         await this.whileGpuWorks(Promise.all([staging.mapAsync(this.usage.GPUMapMode.READ), submitted]));
         if (this.failure) throw this.failure;
-        copy = staging.getMappedRange().slice(0, bytes + statusBytes);
+        const mapped = staging.getMappedRange();
+        copy = mapped.slice(0, bytes); // the tensor's bytes exactly: read() wraps them without copying again
+        status = new Uint32Array(mapped.slice(bytes, bytes + statusBytes));
         staging.unmap();
       } finally {
         if (!this.disposed) this.stagingPool.release(staging, this.encoder === null);
       }
-      this.deferred.resolve(check.slots, new Uint32Array(copy, bytes, statusBytes / 4));
+      this.deferred.resolve(check.slots, status);
       return copy;
     } finally {
       check.done();

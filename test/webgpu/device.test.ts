@@ -41,6 +41,7 @@ if (gpu) {
     const f = new Float32Array([1.5, -2, 3.25, Number.NaN, -0, 1e-30, 3.4e38]);
     const back = await tensor(f, { device: gpu }).data();
     assert.equal(Array.from(back).map(String), Array.from(f).map(String));
+    assert.is(back.buffer.byteLength, f.byteLength, 'the returned array owns exactly its bytes (no status words after them)');
     const i = new Int32Array([0, -1, 2147483647, -2147483648, 7]);
     assert.equal(Array.from(await tensor(i, { device: gpu }).data()), Array.from(i));
     assert.equal(Array.from(await tensor(new Float32Array(0), { device: gpu }).data()), []);
