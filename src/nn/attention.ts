@@ -10,7 +10,7 @@ import { shapeString } from '../errors.js';
 import { add, mul } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { reshape, transpose } from '../ops/movement.js';
-import { softmax } from '../ops/nn.js';
+import { softmax } from '../ops/softmax.js';
 import { type Tensor, fromData } from '../tensor.js';
 import { nextSeed } from '../random.js';
 import { Dense } from './dense.js';

@@ -3,7 +3,7 @@
 // layer's own seeded stream, so a run is reproducible from its seed.
 
 import { TensorLoopError } from '../errors.js';
-import { dropout } from '../ops/nn.js';
+import { dropout } from '../ops/dropout.js';
 import { Random, nextSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';

@@ -4,6 +4,7 @@ export * from './reduce.js';
 export * from './movement.js';
 export * from './matmul.js';
 export * from './conv.js';
-export * from './nn.js';
+export * from './softmax.js';
+export * from './dropout.js';
 export * from './bias.js';
 export type { TensorLike } from './util.js';

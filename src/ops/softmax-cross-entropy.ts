@@ -10,7 +10,7 @@ import { kernelFor } from '../kernels/kernel.js';
 import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from '../kernels/softmax-cross-entropy.js';
 import { add, mul, sub } from './elementwise.js';
 import { oneHot, reshape } from './movement.js';
-import { softmax } from './nn.js';
+import { softmax } from './softmax.js';
 import { mean, sum } from './reduce.js';
 import { assertSameDevice, assertTensor, checkIndexRange, composite, sameShape } from './util.js';
 import { type Tensor, sizeOf } from '../tensor.js';

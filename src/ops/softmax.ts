@@ -1,14 +1,12 @@
-// Neural-network composites built from primitives, so they need no gradient code:
-// softmax, logSoftmax, logSumExp (all shifted by the max for stability), dropout.
+// softmax, logSoftmax and logSumExp: composites built from primitives (so they need no
+// gradient code), all shifted by the row max for stability.
 
 import { noGrad } from '../autodiff/tape.js';
-import { TensorLoopError } from '../errors.js';
-import { randu, type Tensor } from '../tensor.js';
-import { abs, add, div, equal, exp, greaterEqual, log, mul, sub, where } from './elementwise.js';
+import type { Tensor } from '../tensor.js';
+import { abs, add, div, equal, exp, log, sub, where } from './elementwise.js';
 import { max, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { assertFloat, assertTensor, composite, normalizeAxis } from './util.js';
-import { checkOptions } from '../options.js';
 
 /** The row max, as a constant: subtracting any constant leaves softmax unchanged, so no
  * gradient needs to flow through it. */
@@ -52,24 +50,5 @@ export function logSumExp(x: Tensor, axis = -1, { keepDims = false } = {}): Tens
     });
     const out = add(m, log(sum(exp(sub(x, m)), ax, { keepDims: true })));
     return keepDims ? out : reshape(out, x.shape.filter((_, i) => i !== ax));
-  });
-}
-
-export interface DropoutOptions {
-  /** Seed of the mask; the same seed drops the same elements on every device. */
-  seed?: number;
-}
-
-/** Zeroes each element with probability `rate` and scales the rest by 1/(1 - rate)
- * (inverted dropout, so evaluation needs no rescaling). */
-export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): Tensor {
-  const { seed } = checkOptions('dropout', options, ['seed']);
-  assertTensor('dropout', x);
-  assertFloat('dropout', x);
-  if (!(rate >= 0 && rate < 1)) throw new TensorLoopError(`dropout: rate must be in [0, 1), got ${rate}`);
-  if (rate === 0) return x;
-  return composite(() => {
-    const keepMask = greaterEqual(randu(x.shape, { seed, device: x.device }), rate);
-    return mul(x, mul(keepMask, 1 / (1 - rate)));
   });
 }
