@@ -80,7 +80,7 @@ export function describePosition(loop: TrainingLoopState, event: TrainingLoopEve
 }
 
 /** Calls one callback for `event` and wraps what it throws (see the header). */
-export async function invokeCallback(callback: TrainingLoopCallback, index: number, loop: TrainingLoopState, event: TrainingLoopEvent): Promise<void> {
+export async function invokeCallback(callback: TrainingLoopCallback, index: number | undefined, loop: TrainingLoopState, event: TrainingLoopEvent): Promise<void> {
   try {
     if (typeof callback === 'function') {
       await callback(loop, event);
@@ -90,7 +90,7 @@ export async function invokeCallback(callback: TrainingLoopCallback, index: numb
     }
   } catch (error) {
     if (error instanceof TrainingLoopAction || error instanceof CallbackError) throw error;
-    throw new CallbackError(`${index} (${callbackName(callback)})`, event, loop.epochIndex, loop.batchIndex, describePosition(loop, event), error);
+    throw new CallbackError(index === undefined ? callbackName(callback) : `${index} (${callbackName(callback)})`, event, loop.epochIndex, loop.batchIndex, describePosition(loop, event), error);
   }
 }
 

@@ -1,6 +1,6 @@
 // What `fit` returns: the per-epoch statistics of both phases and the learning rate, as
 // Keras' History. Filled by a callback on the public interface (HistoryRecorder), which
-// the loop adds after all others for the length of each fit:
+// the loop runs for the length of each fit:
 //   const history = await loop.fit(model, {epochs: 5});
 //   history.validation.accuracy   [0.91, 0.94, …]   one value per epoch run
 //   history.epochCount            5 (fewer when a callback stopped the fit early)
@@ -16,7 +16,8 @@ export class History {
   readonly training: Record<string, number[]> = {};
   /** Metric name → one value per epoch, over the whole validation set. */
   readonly validation: Record<string, number[]> = {};
-  /** The optimizer's learning rate at the end of each epoch's training phase. */
+  /** The optimizer's learning rate at the end of each epoch's training phase (for the
+   * last batch when a callback sets it per batch). */
   readonly learningRate: number[] = [];
 
   /** How many epochs ran. */
@@ -30,35 +31,46 @@ export class History {
   }
 }
 
-/** Collects a History from the statistics at trainingEnd, validationEnd and epochEnd. */
+/** Collects a History. The loop calls it before every other callback, so that an epoch
+ * another callback ends with cancelFit at epochEnd (earlyStopping) still counts: it reads
+ * the training statistics at validationStart and the validation ones at epochEnd, each
+ * already final then. */
 export class HistoryRecorder {
   readonly name = 'History';
   readonly history = new History();
-  private epoch: { training?: Map<string, number>; validation?: Map<string, number>; learningRate?: number } = {};
+  private training: Map<string, number> | undefined;
+  private learningRate: number | undefined;
+  private validating = false;
 
   onEpochStart(): void {
-    this.epoch = {};
+    this.training = undefined;
+    this.learningRate = undefined;
+    this.validating = false;
   }
 
-  onTrainingEnd(loop: TrainingLoopState): void {
-    this.epoch.training = new Map((loop.lastStatsLog ?? []).map((s) => [s.name, s.value]));
-    this.epoch.learningRate = loop.optimizer.learningRate;
-  }
-
-  onValidationEnd(loop: TrainingLoopState): void {
-    this.epoch.validation = new Map((loop.lastStatsLog ?? []).map((s) => [s.name, s.value]));
+  onValidationStart(loop: TrainingLoopState): void {
+    if (loop.epochIndex === undefined) return; // loop.evaluate
+    this.training = statistics(loop);
+    this.learningRate = loop.optimizer.learningRate;
+    this.validating = true;
   }
 
   onEpochEnd(loop: TrainingLoopState): void {
     const h = this.history;
     const n = h.epochs.length;
+    // without a validation phase (cancelled epoch), the statistics at hand are the training ones
+    const values = { training: this.validating ? this.training : statistics(loop), validation: this.validating ? statistics(loop) : undefined };
     h.epochs.push(loop.epochIndex ?? n);
-    h.learningRate.push(this.epoch.learningRate ?? loop.optimizer.learningRate);
+    h.learningRate.push(this.learningRate ?? loop.optimizer.learningRate);
     for (const phase of ['training', 'validation'] as const) {
-      const values = this.epoch[phase] ?? new Map<string, number>();
+      const got = values[phase] ?? new Map<string, number>();
       const table = h[phase];
-      for (const name of values.keys()) table[name] ??= Array<number>(n).fill(Number.NaN);
-      for (const [name, list] of Object.entries(table)) list.push(values.get(name) ?? Number.NaN);
+      for (const name of got.keys()) table[name] ??= Array<number>(n).fill(Number.NaN);
+      for (const [name, list] of Object.entries(table)) list.push(got.get(name) ?? Number.NaN);
     }
   }
+}
+
+function statistics(loop: TrainingLoopState): Map<string, number> {
+  return new Map((loop.lastStatsLog ?? []).map((s) => [s.name, s.value]));
 }

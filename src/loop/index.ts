@@ -26,3 +26,7 @@ export {
 export { learningRateScheduler, LearningRateScheduler, type LearningRateSchedulerOptions } from './callbacks/learning-rate-scheduler.js';
 export { tensorBoardStatisticsLogger, TensorBoardStatisticsLogger, type TensorBoardLoggerOptions } from './callbacks/tensorboard.js';
 export { terminateOnNaN, TerminateOnNaN, type TerminateOnNaNOptions } from './callbacks/terminate-on-nan.js';
+export { earlyStopping, EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
+export { reduceLearningRateOnPlateau, ReduceLearningRateOnPlateau, type ReduceLearningRateOnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
+export { type MonitorMode } from './callbacks/monitor.js';
+export { oneCycle, OneCycle, type OneCycleOptions } from './callbacks/one-cycle.js';

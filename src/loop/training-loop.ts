@@ -31,11 +31,14 @@ import { endScope, keep, startScope } from '../memory.js';
 import { eventLoopTurn } from '../platform.js';
 import type { Tensor } from '../tensor.js';
 import { type TrainingLoopActionKind, isAction } from './actions.js';
+import { checkEpoch, checkTraining, isTensorLike } from './checks.js';
 import { type TrainingLoopCallback, checkCallback, invokeCallback } from './callback.js';
 import { ProgressPrinter, type ProgressPrinterOptions } from './callbacks/progress-printer.js';
 import type { TrainingLoopEvent } from './events.js';
 import type { MetricSpec } from './metrics.js';
+import { GradientAccumulator } from './gradient-accumulator.js';
 import { History, HistoryRecorder } from './history.js';
+import { clipByGlobalNorm } from '../optim/clip.js';
 import type { LoopModel, LoopOptimizer, TrainingLoopState } from './state.js';
 import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
 import { checkOptions } from '../options.js';
@@ -60,6 +63,11 @@ export interface TrainingLoopOptions {
   includeDefaultCallbacks?: boolean;
   /** false turns the console display off; an object configures it. Default: on. */
   progress?: boolean | ProgressPrinterOptions;
+  /** Scales the gradients together so that their global norm is at most this, before
+   * `updateStart` (torch's clip_grad_norm_). */
+  gradientClipNorm?: number;
+  /** Updates once every K training batches with the mean of their gradients (see gradient-accumulator.ts). */
+  accumulateGradients?: number;
 }
 
 export interface FitOptions {
@@ -96,13 +104,20 @@ export class TrainingLoop implements TrainingLoopState {
   globalStep = 0;
   lastStatsLog: StatisticsEntry[] | undefined;
 
+  readonly gradientClipNorm: number | undefined;
+  private readonly accumulator: GradientAccumulator | undefined;
   /** Tensors of the current batch kept out of inner scopes (holdForStep), freed with it. */
   private held: Tensor[] = [];
   private running = false;
+  /** The loop's own callbacks for the current fit (the History), run before the others. */
+  private internal: TrainingLoopCallback[] = [];
 
   constructor(options: TrainingLoopOptions) {
-    checkOptions('TrainingLoop', options, ['training', 'validation', 'optimizer', 'lossFunction', 'metrics', 'callbacks', 'includeDefaultCallbacks', 'progress']);
-    const { training, validation, optimizer, lossFunction, metrics = [], callbacks = [], includeDefaultCallbacks = true, progress = true } = options;
+    checkOptions('TrainingLoop', options, ['training', 'validation', 'optimizer', 'lossFunction', 'metrics', 'callbacks', 'includeDefaultCallbacks', 'progress', 'gradientClipNorm', 'accumulateGradients']);
+    const { training, validation, optimizer, lossFunction, metrics = [], callbacks = [], includeDefaultCallbacks = true, progress = true, gradientClipNorm, accumulateGradients = 1 } = options;
+    if (gradientClipNorm !== undefined && !(gradientClipNorm > 0 && Number.isFinite(gradientClipNorm))) throw new TensorLoopError(`TrainingLoop: gradientClipNorm must be a finite number > 0, got ${gradientClipNorm}`);
+    this.gradientClipNorm = gradientClipNorm;
+    this.accumulator = accumulateGradients === 1 ? undefined : new GradientAccumulator(accumulateGradients);
     checkTraining(training);
     if (!validation || typeof (validation as Iterable<unknown>)[Symbol.iterator] !== 'function') {
       throw new TensorLoopError('TrainingLoop: `validation` must be a collection of batches (e.g. dataset.validation)');
@@ -144,7 +159,8 @@ export class TrainingLoop implements TrainingLoopState {
     this.running = true;
     const ownCallbackCount = this.callbacks.length;
     const history = new HistoryRecorder();
-    this.callbacks.push(...callbacks, history);
+    this.callbacks.push(...callbacks);
+    this.internal = [history];
     try {
       this.epochCount = epochs;
       this.model = model;
@@ -156,8 +172,10 @@ export class TrainingLoop implements TrainingLoopState {
       await this.withEvents(FIT, () => this.epochLoop(model, epochs, differentiableStep));
     } finally {
       this.clearStep();
+      this.accumulator?.reset();
       this.statisticsRecorder?.reset();
       this.callbacks.length = ownCallbackCount;
+      this.internal = [];
       this.running = false;
     }
     return history.history;
@@ -208,6 +226,7 @@ export class TrainingLoop implements TrainingLoopState {
     this.isTraining = training;
     if (training) model.train?.();
     else model.eval?.();
+    this.accumulator?.reset();
     await this.withEvents(training ? TRAINING : VALIDATION, async () => {
       this.batchCount = batchCountOf(batches);
       const iterator = batches[Symbol.iterator]();
@@ -243,6 +262,14 @@ export class TrainingLoop implements TrainingLoopState {
 
   private async trainingStep(model: LoopModel, step: DifferentiableStep): Promise<void> {
     await step(model, this);
+    if (this.accumulator && this.lastStepGradient) {
+      const index = this.batchIndex ?? 0;
+      const due = (index + 1) % this.accumulator.every === 0 || index + 1 === this.batchCount;
+      const mean = this.accumulator.add(this.lastStepGradient, due);
+      if (!mean) return; // this batch only adds to the group's sum
+      this.lastStepGradient = mean;
+    }
+    if (this.gradientClipNorm !== undefined && this.lastStepGradient) this.lastStepGradient = clipByGlobalNorm(this.lastStepGradient, this.gradientClipNorm);
     await this.fire('updateStart');
     const gradients = this.lastStepGradient;
     if (!gradients) return;
@@ -289,6 +316,7 @@ export class TrainingLoop implements TrainingLoopState {
     const scoped = !BATCH_EVENTS.has(event);
     if (scoped) startScope();
     try {
+      for (const callback of this.internal) await invokeCallback(callback, undefined, this, event);
       const callbacks = [...this.callbacks];
       for (let i = 0; i < callbacks.length; i++) await invokeCallback(callbacks[i]!, i, this, event);
     } finally {
@@ -333,29 +361,6 @@ const VALIDATION: EventScope = { start: 'validationStart', end: 'validationEnd',
 const BATCH: EventScope = { start: 'batchStart', end: 'batchEnd', cancel: 'cancelBatch' };
 const BATCH_EVENTS: ReadonlySet<TrainingLoopEvent> = new Set(['batchStart', 'updateStart', 'inferencePredictionEnd', 'batchEnd']);
 
-function isBatchLike(x: unknown): boolean {
-  return typeof x === 'object' && x !== null && isTensorLike((x as LabeledBatch).data);
-}
-
-/** `training` must yield collections of batches; a flat list of batches is the usual slip. */
-function checkTraining(training: unknown): asserts training is Iterable<BatchCollection<LabeledBatch>> {
-  if (!training || typeof (training as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new TensorLoopError('TrainingLoop: `training` must be an iterable of epochs (e.g. dataset.training)');
-  }
-  if (Array.isArray(training) && isBatchLike(training[0])) {
-    throw new TensorLoopError(
-      `TrainingLoop: \`training\` is a flat list of ${training.length} batches, but it must hold one collection of batches per epoch ` +
-        '(e.g. dataset.training, a TrainingEpochs); for the same batches every epoch pass Array.from({length: epochs}, () => batches)',
-    );
-  }
-}
-
-function checkEpoch(epoch: unknown, index: number): void {
-  if (isBatchLike(epoch) || !epoch || typeof (epoch as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new TensorLoopError(`TrainingLoop.fit: epoch ${index} of \`training\` is not a collection of batches; \`training\` must yield one collection of batches per epoch (e.g. a TrainingEpochs)`);
-  }
-}
-
 /** S4TF's default step: loss and gradient of lossFunction(model(input), target). */
 const defaultDifferentiableStep: DifferentiableStep = (model, loop) => {
   const input = loop.lastStepInput;
@@ -369,7 +374,3 @@ const defaultDifferentiableStep: DifferentiableStep = (model, loop) => {
   loop.lastStepLoss = loss;
   loop.lastStepGradient = gradient;
 };
-
-function isTensorLike(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && (x as { isTensor?: boolean }).isTensor === true;
-}

@@ -2,6 +2,7 @@
 // TrainingLoop with MCC and the warm-up/decay schedule) on a tiny run, and its grammar.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Device } from '../../src/index.js';
 import { testDevices } from '../helpers/devices.js';
 import { NOUNS, SEQUENCE_LENGTH, VERBS, VOCABULARY, agreementDataset } from '../../examples/data/agreement.js';
 import { judge, trainTextClassifier } from '../../examples/text-classifier.js';
@@ -74,5 +75,31 @@ for (const device of await testDevices()) {
     );
   });
 }
+
+test('cpu: a run shorter than the 10-step warm-up (--epochs 1 --training-size 128, 4 steps) shrinks the warm-up with a warning instead of failing', async () => {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (m: string) => void warnings.push(m);
+  const rates: number[] = [];
+  try {
+    await trainTextClassifier({
+      device: Device.cpu,
+      epochs: 1,
+      batchSize: 32,
+      trainingSize: 128,
+      validationSize: 32,
+      learningRate: 0.004,
+      layerCount: 1,
+      modelSize: 16,
+      seed: 2,
+      progress: false,
+      callbacks: [(loop, event) => void (event === 'updateStart' && rates.push(loop.optimizer.learningRate))],
+    });
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(rates, [0, 0.004, 0.002, 0]);
+  assert.match(warnings.join('\n'), /cover 10 steps but the run has only 4; shrinking them to 2 steps/);
+});
 
 test.run();

@@ -91,11 +91,12 @@ export class LearningRateSchedule {
     if (segments.length === 0) throw new TensorLoopError('makeSchedule: needs at least one ScheduleSegment');
     if (!(Number.isInteger(totalStepCount) && totalStepCount >= 1)) throw new TensorLoopError(`makeSchedule: the run must have at least one step, got ${totalStepCount}`);
     this.segments = [];
+    const counts = fitStepCounts(segments, totalStepCount);
     let end = 0; // the last step covered so far; the next segment starts there
     let rate = segments[0]!.startRate ?? 0;
     segments.forEach((segment, i) => {
       const isLast = i === segments.length - 1;
-      let n = segment.stepCount;
+      let n = counts[i];
       if (n === undefined) {
         if (!isLast) throw new TensorLoopError(`makeSchedule: segment ${i} needs a stepCount (only the last one may take the rest of the run)`);
         n = totalStepCount - end;
@@ -121,6 +122,25 @@ export class LearningRateSchedule {
     if (span === 0) return step === segment.first ? segment.startRate : segment.endRate;
     return segment.shape.rate((step - segment.first) / span, segment.startRate, segment.endRate);
   }
+}
+
+/** The segments' step counts. When the counted segments leave the open last one no step
+ * (a warm-up longer than a short run), they shrink in proportion to cover half the run,
+ * with a one-line warning, instead of failing. */
+function fitStepCounts(segments: readonly ScheduleSegment[], total: number): (number | undefined)[] {
+  const counts = segments.map((s) => s.stepCount);
+  const open = segments.at(-1)!.stepCount === undefined;
+  const counted = counts.slice(0, open ? -1 : undefined) as number[];
+  const covered = counted.reduce((a, n) => a + n - 1, 0); // consecutive segments share a step
+  if (!open || counted.length === 0 || covered === 0 || covered < total - 1) return counts;
+  const target = Math.max(counted.length, Math.floor(total / 2));
+  const scale = (target - 1) / covered;
+  const shrunk = counted.map((n) => Math.max(1, Math.round(1 + (n - 1) * scale)));
+  console.warn(
+    `makeSchedule: the segments before the last cover ${covered + 1} steps but the run has only ${total}; ` +
+      `shrinking them to ${shrunk.join(' + ')} steps (half the run) so the last segment still runs`,
+  );
+  return [...shrunk, undefined];
 }
 
 /** `makeSchedule(segments)(totalStepCount)`: the schedule for a run of that many steps. */

@@ -17,6 +17,13 @@ export interface LearningRateSchedulerOptions {
   biasCorrectionBeta?: readonly [number, number];
 }
 
+/** The 0-based step of the current training batch in a run of `total` steps
+ * (batchCount · epochCount; the same whether the run was resumed or not). */
+export function scheduleStep(loop: TrainingLoopState): { step: number; total: number } {
+  const batchCount = loop.batchCount ?? 1;
+  return { step: (loop.epochIndex ?? 0) * batchCount + (loop.batchIndex ?? 0), total: batchCount * (loop.epochCount ?? 1) };
+}
+
 /** Sets the optimizer's learning rate from a schedule before each training batch. */
 export class LearningRateScheduler {
   readonly name = 'LearningRateScheduler';
@@ -37,9 +44,8 @@ export class LearningRateScheduler {
 
   onBatchStart(loop: TrainingLoopState): void {
     if (!loop.isTraining) return;
-    const batchCount = loop.batchCount ?? 1;
-    this.built ??= this.schedule(batchCount * (loop.epochCount ?? 1));
-    const step = (loop.epochIndex ?? 0) * batchCount + (loop.batchIndex ?? 0);
+    const { step, total } = scheduleStep(loop);
+    this.built ??= this.schedule(total);
     let rate = this.built.rate(step);
     if (this.biasCorrectionBeta) {
       const [beta1, beta2] = this.biasCorrectionBeta;
