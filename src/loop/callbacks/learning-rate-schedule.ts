@@ -130,12 +130,13 @@ export class LearningRateSchedule {
 function fitStepCounts(segments: readonly ScheduleSegment[], total: number): (number | undefined)[] {
   const counts = segments.map((s) => s.stepCount);
   const open = segments.at(-1)!.stepCount === undefined;
-  const counted = counts.slice(0, open ? -1 : undefined) as number[];
-  const covered = counted.reduce((a, n) => a + n - 1, 0); // consecutive segments share a step
+  const counted = counts.slice(0, open ? -1 : undefined);
+  if (counted.some((n) => n === undefined)) return counts; // an error below says which
+  const covered = (counted as number[]).reduce((a, n) => a + n - 1, 0); // consecutive segments share a step
   if (!open || counted.length === 0 || covered === 0 || covered < total - 1) return counts;
   const target = Math.max(counted.length, Math.floor(total / 2));
   const scale = (target - 1) / covered;
-  const shrunk = counted.map((n) => Math.max(1, Math.round(1 + (n - 1) * scale)));
+  const shrunk = (counted as number[]).map((n) => Math.max(1, Math.round(1 + (n - 1) * scale)));
   console.warn(
     `makeSchedule: the segments before the last cover ${covered + 1} steps but the run has only ${total}; ` +
       `shrinking them to ${shrunk.join(' + ')} steps (half the run) so the last segment still runs`,
