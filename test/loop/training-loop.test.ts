@@ -330,9 +330,9 @@ test('memory stays flat over 10 epochs', async () => {
   await loop.fit(model, { epochs: 10 });
   assert.is(live.length, 10);
   // ≤: the loop lets the event loop turn, so the GC may free earlier tests' dropped tensors meanwhile
-  assert.ok(live.every((n) => n <= live[0]!) && live.at(-1) === live[1], `live tensors per epoch: ${live.join(' ')}`);
-  assert.is(memory().tensors, before.tensors);
-  assert.is(memory().bytes, before.bytes);
+  // ≤, not =: the GC may free earlier tests' dropped tensors at any turn of the event loop
+  assert.ok(live.every((n, i) => i === 0 || n <= live[i - 1]!), `live tensors per epoch never grow: ${live.join(' ')}`);
+  assert.ok(memory().tensors <= before.tensors && memory().bytes <= before.bytes, 'fit left nothing behind');
 });
 
 test('at most one readback per batch, and one per phase with the endOfEpoch trigger', async () => {
