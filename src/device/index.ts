@@ -19,10 +19,15 @@ export const Device = {
     return requestWebGpuDevice(options);
   },
 
-  /** The WebGPU device when an adapter works (one shared device), else the CPU, saying why. */
+  /** The WebGPU device when an adapter works (one shared device), else the CPU, saying why.
+   * A shared device that was lost (a driver reset, `destroy()`), disposed or failed is
+   * replaced by a new one; tensors on the old one stay unusable. */
   async default(): Promise<DeviceInterface> {
-    const cached = defaultDevice && (await defaultDevice);
-    if (cached && !(cached.kind === 'webgpu' && (cached as WebGpuDevice).isDisposed)) return cached;
+    const current = defaultDevice;
+    const cached = current && (await current);
+    if (cached && !(cached.kind === 'webgpu' && (cached as WebGpuDevice).hasFailed)) return cached;
+    if (defaultDevice !== current) return Device.default(); // another call replaced it meanwhile
+    cached?.dispose(); // frees what is left of a lost device (its buffers, its pipelines)
     defaultDevice = requestWebGpuDevice().catch((error: Error) => {
       console.log(`tensorloop: using the CPU: ${error.message}`);
       return cpu;

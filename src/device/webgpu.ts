@@ -278,6 +278,12 @@ export class WebGpuDevice implements Device {
     return this.disposed;
   }
 
+  /** True once the device is lost, disposed, or failed (a validation error): every later op
+   * throws, and `Device.default()` makes a new device instead of returning this one. */
+  get hasFailed(): boolean {
+    return this.failure !== null;
+  }
+
   toString(): string {
     return this.name;
   }
