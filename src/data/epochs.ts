@@ -1,4 +1,4 @@
-// The Epochs API (Swift for TensorFlow's TrainingEpochs and inBatches, spec §2.8).
+// The Epochs API (Swift for TensorFlow's TrainingEpochs and inBatches).
 //   new TrainingEpochs(samples, {batchSize, seed}): an endless sequence of epochs; each
 //     reshuffles the sample order (seeded, so runs repeat) and drops the last
 //     count % batchSize samples of that order, so every batch is full.

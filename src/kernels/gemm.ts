@@ -11,21 +11,18 @@
 //   'tiled'    workgroup tiling: a 16×16 workgroup stages 64×16 of A and 16×64 of B in
 //              workgroup memory per step, each invocation still owns 4×4 outputs.
 //
-// Which one wins depends on the adapter. On a real GPU, tiling is what makes a matmul fast
-// (every element staged once serves 64 FMAs of a workgroup). On a software adapter (Mesa's
-// lavapipe/llvmpipe, SwiftShader, WARP) a workgroup runs as a loop on one CPU thread and a
-// barrier splits that loop: measured on this project's machine (lavapipe, 2 CPU cores, 1024³)
-// the blocked kernel did about 6 GFLOP per CPU-second (4×4 per invocation: 3.5) and the
-// tiled one 1.5. So the rule (`gemmVariantFor`): software adapter → 'blocked', anything
-// else → 'tiled'; TENSORLOOP_GEMM=blocked|tiled in the environment overrides it (to bench
-// one against the other). The tiled schedule is untuned: no real GPU was at hand.
+// Which one wins depends on the adapter (`gemmVariantFor`): on a real GPU tiling is what
+// makes a matmul fast (every element staged once serves 64 FMAs of a workgroup); on a
+// software adapter (Mesa's lavapipe/llvmpipe, SwiftShader, WARP) a workgroup runs as a loop
+// on one CPU thread, a barrier splits that loop, and the blocked schedule is about 4× faster.
+// TENSORLOOP_GEMM=blocked|tiled overrides the choice (to bench one against the other).
+// bench/kernel-tuning.md holds the measurements behind this file's constants.
 //
 // Both schedules give invocation x the columns col0 + stride·j (stride = the workgroup's
 // width) rather than neighbouring ones: neighbouring invocations then read and write
 // neighbouring addresses, which is what coalescing on a GPU, and contiguous SIMD lanes on a
-// CPU, want. Loads are scalar: vec4 loads need K or N divisible by 4 (or padded copies) and,
-// measured on lavapipe, did no better than lane-contiguous scalar ones (3.6 vs 3.6 GFLOP per
-// CPU-second, 4×4 blocks).
+// CPU, want. Loads are scalar: vec4 loads need K or N divisible by 4 (or padded copies) and
+// were no faster.
 //
 // Small outputs with a long K (a conv's filter gradient: M·N of a few thousand, K = batch·H·W)
 // are split along K: each slice's partial product is computed by its own workgroups and a
@@ -44,17 +41,15 @@ import { ELEMENTWISE_MAIN, elementWorkgroups, gpuOutput, isSoftwareAdapter, with
 export type GemmVariant = 'blocked' | 'tiled';
 export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled'];
 
-/** Blocked: an 8×8 workgroup of invocations owning 8×8 outputs each = a 64×64 tile. On
- * lavapipe (1024³, GFLOP per CPU-second) 8×8 per invocation did ~6, 8×4 and 4×8 ~4.5,
- * 4×4 ~3.7, 16×16 ~5.5: with fewer outputs the loads (each bounds-clamped by Dawn's
- * robustness pass) dominate. 64 invocations = 8 SIMD rounds of 8 lanes on a 256-bit CPU. */
+/** Blocked: an 8×8 workgroup of invocations owning 8×8 outputs each = a 64×64 tile. Fewer
+ * outputs per invocation let the loads (each bounds-clamped by Dawn's robustness pass)
+ * dominate. 64 invocations = 8 SIMD rounds of 8 lanes on a 256-bit CPU. */
 const BLOCK = 8;
 /** Narrow outputs (N < 64, e.g. a conv's 6 or 16 output channels) would leave most of an
  * 8×8 block's columns clamped duplicates. There the workgroup is 64 invocations down the
  * rows, each owning all columns of its rows (up to 16, the next power of two ≥ N) and
- * 64 / cols rows (at most 16). Measured on lavapipe, conv2d batch 64: 32×32×16→3×3×16
- * 1.5 GFLOP/s with 8×8 blocks, 3.6 with 16×2 blocks across an 8×8 workgroup, 6.2 like this;
- * 28×28×1→5×5×6: 0.8, 1.2, 3.9. A variant per width class, not per size. */
+ * 64 / cols rows (at most 16): 2–5× faster than 8×8 blocks on LeNet's convolutions. A
+ * variant per width class, not per size. */
 const NARROW_WG_Y = 64;
 const NARROW_MAX_COLS = 16;
 const NARROW_MAX_ROWS = 16;

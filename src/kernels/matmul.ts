@@ -21,8 +21,8 @@ export interface MatmulInfo {
 // The CPU loop (shared with conv.ts): out[m×n] += A[m×k] · Btᵀ, with B given transposed
 // (Bt is [n×k]) so that every output is a dot product of two contiguous rows. A 4×4 tile
 // of outputs is computed at once in 16 local accumulators: each step of k loads 4 values
-// of A and 4 of Bt and does 16 multiply-adds (about 4 GFLOP/s here, twice the i-k-j
-// order's 2). Accumulating in JavaScript numbers (float64) also makes it the more exact
+// of A and 4 of Bt and does 16 multiply-adds (twice as fast as the i-k-j order).
+// Accumulating in JavaScript numbers (float64) also makes it the more exact
 // reference. Callers copy operands into this layout first: O(n²) against O(n³).
 export function multiplyTransposed(A: Float32Array, aOff: number, Bt: Float32Array, bOff: number, out: Float32Array, oOff: number, m: number, n: number, k: number): void {
   let i = 0;

@@ -103,13 +103,13 @@ const MIN_CHUNK = 4096;
 /** Rows at or past this count already give enough workgroups: one pass. */
 const TWO_PASS_MAX_ROWS = 64;
 /** How many first-pass workgroups a split aims at. On a software adapter every workgroup
- * pays for its barrier tree in coroutine switches (~3 µs on lavapipe): a few dozen fat
- * workgroups keep both CPU threads busy (sum of 4M floats: 1024 workgroups 3 GB/s, 64 or
- * 16 workgroups 7.5). A GPU wants many more in flight to cover memory latency. */
+ * pays for its barrier tree in coroutine switches: a few dozen fat workgroups keep the CPU
+ * threads busy at 2.5× the throughput of a thousand. A GPU wants many more in flight to
+ * cover memory latency. Measurements: bench/kernel-tuning.md. */
 export const FIRST_PASS_WORKGROUPS = { software: 32, gpu: 1024 };
 /** Invocations per workgroup (tree: per output; serial: outputs per workgroup). 64 rather
- * than 256: two fewer barrier levels, and on lavapipe a 256-wide tree cost 4× a 64-wide one
- * per workgroup; on GPUs 64 is two warps or one wavefront, as tfjs uses below 4096 elements. */
+ * than 256: two fewer barrier levels (on lavapipe a 256-wide tree cost 4× a 64-wide one);
+ * on GPUs 64 is two warps or one wavefront, as tfjs uses below 4096 elements. */
 const REDUCE_WORKGROUP = 64;
 /** Segments this short are reduced by one invocation each (no workgroup tree): barriers
  * cost more than they save here, especially on CPU adapters. */

@@ -19,13 +19,12 @@ export const ELEMENTWISE_MAIN = /* wgsl */ `
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = gid.x + gid.y * groups.x * ${WORKGROUP_SIZE}u;`;
 
-/** vec4s one invocation of a vectorized elementwise kernel handles (16 floats). Measured on
- * lavapipe (add over 4M floats): vec4 loads alone take 2.5 → ~6.5 GB/s (every scalar load is
- * a per-lane load there, a vec4 moves four elements for the price of one); 2–4 vec4s per
- * invocation ~7–8, 8 or more fall back (longer loops, fewer workgroups to share between the
- * two CPU threads). On a GPU, 256 invocations × 4 vec4s is a 16 KiB block per workgroup
- * read in four coalesced sweeps (invocation k reads vec4 k, k+256, …), and 4M floats still
- * make 1024 workgroups: enough to fill a discrete GPU. */
+/** vec4s one invocation of a vectorized elementwise kernel handles (16 floats). On a
+ * software adapter a vec4 moves four elements for the price of one scalar load, and a few
+ * per invocation amortize the loop; more leave too few workgroups for the CPU threads. On a
+ * GPU, 256 invocations × 4 vec4s is a 16 KiB block per workgroup read in four coalesced
+ * sweeps (invocation k reads vec4 k, k+256, …), and 4M floats still make 1024 workgroups.
+ * Measurements: bench/kernel-tuning.md. */
 export const VECTORS_PER_INVOCATION = 4;
 
 /** Whether a kernel over `size` elements can read and write them as vec4s: the buffers are
@@ -37,8 +36,7 @@ export function isVectorizable(size: number): boolean {
 
 /** The entry point of a vectorized elementwise kernel: `body` runs once per vec4 index
  * `index` (first + k·WORKGROUP_SIZE, k < VECTORS_PER_INVOCATION), below `u.size` vec4s. It
- * reads local_invocation_id.x: on lavapipe, the same add written with local_invocation_index
- * ran 1.7× slower (measured, cause not investigated). */
+ * reads local_invocation_id.x, not local_invocation_index, which ran slower on lavapipe. */
 export function vectorizedMain(body: string): string {
   return /* wgsl */ `
 @compute @workgroup_size(${WORKGROUP_SIZE})

@@ -1,5 +1,5 @@
 // Steering the loop from a callback: throw a `TrainingLoopAction`. Each is caught at one
-// scope, after which that scope's End event still fires (spec §2.7):
+// scope, after which that scope's End event still fires:
 //   cancelBatch       batchStart + this batch's step      → batchEnd, next batch
 //   cancelTraining    trainingStart + all training batches → trainingEnd, validation
 //   cancelValidation  validationStart + validation batches → validationEnd, epochEnd

@@ -1,5 +1,5 @@
 // The twelve moments of the training loop a callback can hook into, with the names of
-// Swift for TensorFlow's `TrainingLoopEvent`. Order per fit (spec §2.6):
+// Swift for TensorFlow's `TrainingLoopEvent`. Order per fit:
 //   fitStart, then per epoch: epochStart,
 //     trainingStart, per batch: batchStart → forward, loss, backward → updateStart → update → batchEnd,
 //     trainingEnd,

@@ -1,5 +1,5 @@
 // CRC-32C, TFRecord framing and the Event protobuf against the published check value and
-// the golden records of spec §2.13, and a round trip through the event-file writer.
+// checked-in golden records, and a round trip through the event-file writer.
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

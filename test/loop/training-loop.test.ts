@@ -40,7 +40,7 @@ function thrower(kind: TrainingLoopActionKind, event: TrainingLoopEvent, when: (
   };
 }
 
-test('1 epoch, 2 training + 1 validation batches: the event trace of spec §2.6', async () => {
+test('1 epoch, 2 training + 1 validation batches: the event trace of Swift for TensorFlow', async () => {
   const { model, loop, rows } = setup();
   await loop.fit(model, { epochs: 1 });
   const table = rows.map((r) => `${r.event} ${r.isTraining ? 'training' : 'inference'} ${r.batch}`);

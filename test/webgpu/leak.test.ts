@@ -1,4 +1,4 @@
-// Issue 3, no leaks on WebGPU: 500 training steps (forward, backward, optimizer update) of
+// No leaks on WebGPU: 500 training steps (forward, backward, optimizer update) of
 // a small model leave the live tensor count, the device's live buffers and bytes
 // (memory()) exactly where the first step left them, and the buffer pool stops growing
 // once every batch alignment has been seen. Three models: an MLP with Adam; a tiny conv net

@@ -1,6 +1,6 @@
 // `new CSVLogger({path})`: one CSV row per batch that has statistics, training and
-// validation alike, under the header `epoch,batch,phase,loss,<metrics…>,learning_rate`. Unlike S4TF's
-// (spec §2.11): a plain `,` separator, 1-based plain-number epoch and batch cells, a
+// validation alike, under the header `epoch,batch,phase,loss,<metrics…>,learning_rate`. Unlike S4TF's:
+// a plain `,` separator, 1-based plain-number epoch and batch cells, a
 // `phase` column (`train` / `validation`), so any CSV reader takes it as is. Each row is
 // appended to the file at once (no buffering): a crash keeps every row written.
 // The directory is created and the file truncated when the logger is made, as S4TF.

@@ -1,7 +1,7 @@
 // `learningRateScheduler({schedule})`: the callback that sets `loop.optimizer.learningRate`
 // from a schedule at every training `batchStart` (before that batch's forward pass), with
 // the 0-based step epochIndex·batchCount + batchIndex over a run of batchCount·epochCount
-// steps (S4TF, spec §2.12). Differences, on purpose: the run length is taken again at
+// steps (as in S4TF). Differences, on purpose: the run length is taken again at
 // every fit (S4TF kept the first fit's), the schedule is built once per fit, and the
 // optional bias correction is Adam's, sqrt(1 − β2^t)/(1 − β1^t) with t = step + 1 (S4TF's
 // formula used the 0-based step and β1 − β2^t, giving 0 at step 0).
