@@ -103,6 +103,8 @@ test('models reject unknown options, and missing options are a TensorLoopError',
   rejects(() => new GPT(loose({ vocabularySize: 8, contextSize: 4, modelSize: 4, headCount: 1, layerCount: 1, dropout: 0.1 })), 'GPT', 'dropout', ['layerCount']);
   rejects(() => new TransformerBlock(loose({ modelSize: 4, headCount: 1, heads: 2 })), 'TransformerBlock', 'heads', ['headCount']);
   rejects(() => new TransformerClassifier(loose({ vocabularySize: 8, sequenceLength: 4, modelSize: 4, headCount: 1, layerCount: 1, classCount: 2, classes: 2 })), 'TransformerClassifier', 'classes', ['classCount']);
+  assert.throws(() => new MLP(loose({ inputSize: 2, outputSize: 1 })), (e: Error) => e instanceof TensorLoopError && /^MLP: hiddenSizes must be an array/.test(e.message));
+  assert.throws(() => new Conv2D(loose(null as unknown as object)), (e: Error) => e instanceof TensorLoopError && /^Conv2D: filterShape must be/.test(e.message));
   assert.throws(() => new GPT(loose(undefined as unknown as object)), (e: Error) => e instanceof TensorLoopError && /^GPT: options \{vocabularySize, .*\} are required/.test(e.message));
   assert.throws(() => new MNIST(loose(undefined as unknown as object)), (e: Error) => e instanceof TensorLoopError && /^MNIST: options/.test(e.message));
 });

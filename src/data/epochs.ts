@@ -36,12 +36,19 @@ export class Batches implements Iterable<LabeledBatch> {
   }
 }
 
+function checkSource(owner: string, samples: SampleSource): void {
+  if (!samples || !Number.isInteger(samples.count) || typeof samples.makeBatch !== 'function') {
+    throw new TensorLoopError(`${owner}: samples must be a sample source {count, makeBatch(indices)} such as ImageSamples`);
+  }
+}
+
 function checkBatchSize(owner: string, batchSize: number, count: number): void {
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new TensorLoopError(`${owner}: batchSize must be an integer ≥ 1, got ${batchSize}`);
   if (count < 1) throw new TensorLoopError(`${owner}: the dataset has no samples`);
 }
 
 export function inBatches(samples: SampleSource, batchSize: number): Batches {
+  checkSource('inBatches', samples);
   checkBatchSize('inBatches', batchSize, samples.count);
   return new Batches(samples, Int32Array.from({ length: samples.count }, (_, i) => i), batchSize);
 }
@@ -61,6 +68,7 @@ export class TrainingEpochs implements Iterable<Batches> {
 
   constructor(private readonly samples: SampleSource, options: TrainingEpochsOptions) {
     const { batchSize, seed = 0 } = checkRequiredOptions('TrainingEpochs', options, ['batchSize', 'seed']);
+    checkSource('TrainingEpochs', samples);
     checkBatchSize('TrainingEpochs', batchSize, samples.count);
     if (batchSize > samples.count) throw new TensorLoopError(`TrainingEpochs: batchSize ${batchSize} is larger than the ${samples.count} samples`);
     this.batchSize = batchSize;

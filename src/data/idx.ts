@@ -11,6 +11,7 @@ export interface IdxArray {
 }
 
 export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
+  if (!(bytes instanceof Uint8Array)) throw new TensorLoopError(`IDX file ${name}: expected its bytes as a Uint8Array, got ${bytes === undefined ? 'nothing' : typeof bytes}`);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     throw new TensorLoopError(`IDX file ${name}: not an IDX file (magic number ${hexMagic(bytes)}, expected 0x0000080N)`);
   }

@@ -28,6 +28,8 @@ export class ImageSamples {
     private readonly options: ImageSamplesOptions = {},
   ) {
     checkOptions('ImageSamples', options, ['normalization']);
+    if (!(pixels instanceof Uint8Array) || !(labels instanceof Uint8Array)) throw new TensorLoopError('ImageSamples: pixels and labels must be Uint8Arrays of bytes');
+    if (!Array.isArray(sampleShape) || sampleShape.some((d) => !Number.isInteger(d) || d < 1)) throw new TensorLoopError(`ImageSamples: bad sampleShape ${JSON.stringify(sampleShape)}`);
     this.sampleSize = sizeOf(sampleShape);
     this.count = labels.length;
     if (pixels.length !== this.count * this.sampleSize) {

@@ -3,6 +3,8 @@
 // table-driven one byte at a time (tensorflow/core/lib/hash/crc32c.h).
 // Check value: crc32c("123456789") = 0xE3069283.
 
+import { TensorLoopError } from '../errors.js';
+
 const POLYNOMIAL = 0x82f63b78;
 
 /** TABLE[b]: the CRC register after shifting byte b through it eight bits at a time. */
@@ -18,6 +20,7 @@ const TABLE = (() => {
 
 /** The CRC-32C of `bytes`, as an unsigned 32-bit number. */
 export function crc32c(bytes: Uint8Array): number {
+  if (!(bytes instanceof Uint8Array)) throw new TensorLoopError('crc32c: expected a Uint8Array');
   let crc = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;

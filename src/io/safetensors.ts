@@ -26,8 +26,14 @@ const MAX_HEADER_BYTES = 100_000_000; // the limit the reference implementation 
 export function encodeSafetensors(tensors: readonly [string, SafetensorsEntry][], metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  if (!Array.isArray(tensors)) throw new TensorLoopError('safetensors: expected a list of [name, {dtype, shape, data}] pairs');
   let offset = 0;
-  for (const [name, { dtype, shape, data }] of tensors) {
+  for (const pair of tensors) {
+    const [name, entry] = (Array.isArray(pair) ? pair : []) as Partial<[string, SafetensorsEntry]>;
+    if (typeof name !== 'string' || !entry || !Array.isArray(entry.shape) || !(entry.data instanceof Float32Array || entry.data instanceof Int32Array)) {
+      throw new TensorLoopError(`safetensors: expected [name, {dtype, shape, data: Float32Array | Int32Array}], got an entry ${JSON.stringify(name ?? pair)}`);
+    }
+    const { dtype, shape, data } = entry;
     if (name === '__metadata__' || name in header) throw new TensorLoopError(`safetensors: duplicate or reserved tensor name '${name}'`);
     const size = shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) throw new TensorLoopError(`safetensors: tensor '${name}' has ${data.length} values for shape ${shapeString(shape)}`);

@@ -8,6 +8,7 @@ import { Module } from '../nn/module.js';
 import { nextSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { checkRequiredOptions } from '../options.js';
+import { TensorLoopError } from '../errors.js';
 
 export interface MLPOptions {
   inputSize: number;
@@ -24,6 +25,7 @@ export class MLP extends Module {
   constructor(options: MLPOptions) {
     checkRequiredOptions('MLP', options, ['inputSize', 'hiddenSizes', 'outputSize', 'activation', 'seed', 'device']);
     const { inputSize, hiddenSizes, outputSize, activation = 'relu', seed = nextSeed(), device } = options;
+    if (!Array.isArray(hiddenSizes)) throw new TensorLoopError(`MLP: hiddenSizes must be an array of layer sizes, got ${JSON.stringify(hiddenSizes)}`);
     super();
     const sizes = [inputSize, ...hiddenSizes, outputSize];
     this.layers = sizes.slice(1).map((size, i) => new Dense(sizes[i]!, size, { activation: i < hiddenSizes.length ? activation : 'identity', seed: seed + i, device }));

@@ -39,7 +39,7 @@ export class Conv2D extends Module {
     super();
     checkOptions('Conv2D', options, ['strides', 'padding', 'dilations', 'activation', 'useBias', 'weightInitializer', 'seed', 'device']);
     const { strides = 1, padding = 'valid', dilations = 1, activation = 'identity', useBias = true, weightInitializer = glorotUniform, seed, device } = options;
-    if (filterShape.length !== 4 || filterShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    if (!Array.isArray(filterShape) || filterShape.length !== 4 || filterShape.some((d) => !Number.isInteger(d) || d < 1)) {
       throw this.error(`filterShape must be [height, width, inChannels, outChannels] of positive integers, got ${JSON.stringify(filterShape)}`);
     }
     this.weight = weightInitializer(filterShape, { seed, device });

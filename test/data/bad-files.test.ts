@@ -10,6 +10,9 @@ import * as assert from 'uvu/assert';
 import { CIFAR10 } from '../../src/data/cifar10.js';
 import { MNIST } from '../../src/data/mnist.js';
 import { cpu } from '../../src/device/cpu.js';
+import { TrainingEpochs, inBatches } from '../../src/data/epochs.js';
+import { ImageSamples } from '../../src/data/samples.js';
+import { parseIdx } from '../../src/data/idx.js';
 import { TensorLoopError } from '../../src/errors.js';
 
 /** An IDX file of unsigned bytes with the given dimensions (values i % 256, or `fill`). */
@@ -119,6 +122,16 @@ test('CIFAR-10: a truncated file and a bad label name the file', () => {
   bad[3073] = 12;
   writeFileSync(file, bad);
   refuses(cifar(folder), file, /record 1 has label 12, not 0-9/);
+});
+
+test('datasets given missing pieces say what is missing (TypeErrors before)', () => {
+  const loopError = (pattern: RegExp) => (e: Error) => e instanceof TensorLoopError && pattern.test(e.message);
+  assert.throws(() => new TrainingEpochs(null as never, { batchSize: 1 }), loopError(/^TrainingEpochs: samples must be a sample source/));
+  assert.throws(() => inBatches(undefined as never, 1), loopError(/^inBatches: samples must be a sample source/));
+  assert.throws(() => new ImageSamples(null as never, null as never, [1], cpu), loopError(/^ImageSamples: pixels and labels must be Uint8Arrays/));
+  assert.throws(() => new ImageSamples(new Uint8Array(2), new Uint8Array(2), null as never, cpu), loopError(/^ImageSamples: bad sampleShape null/));
+  assert.throws(() => parseIdx(undefined as never, 'x-idx1-ubyte'), loopError(/^IDX file x-idx1-ubyte: expected its bytes/));
+  assert.throws(() => new MNIST({ batchSize: 1, files: {} as never, device: cpu }), loopError(/^IDX file train-images-idx3-ubyte: expected its bytes as a Uint8Array, got nothing/));
 });
 
 test.run();

@@ -9,7 +9,8 @@ import { TensorLoopError } from '../../src/errors.js';
 import { ProtoWriter } from '../../src/io/protobuf.js';
 import { decodeEvent, encodeEvent } from '../../src/io/tensorboard-events.js';
 import { decodeRecords } from '../../src/io/tfrecord.js';
-import { decodeSafetensors } from '../../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
+import { crc32c } from '../../src/io/crc32c.js';
 import { EventFileWriter } from '../../src/io/event-file-writer.js';
 import { CSVLogger } from '../../src/loop/callbacks/csv-logger.js';
 
@@ -38,6 +39,13 @@ test('CSVLogger and EventFileWriter: a path that cannot be created names it', ()
   writeFileSync(file, 'not a folder');
   assert.throws(() => new CSVLogger({ path: join(file, 'log.csv') }), loopError(new RegExp(`^CSVLogger: cannot create ${file}/log\\.csv: .*(ENOTDIR|EEXIST)`)));
   assert.throws(() => new EventFileWriter(join(file, 'train')), loopError(/^EventFileWriter: cannot create .*plain-file\/train\/events\.out\.tfevents/));
+});
+
+test('encodeSafetensors and crc32c given malformed input say so (TypeErrors before)', () => {
+  assert.throws(() => encodeSafetensors(null as never), loopError(/^safetensors: expected a list/));
+  assert.throws(() => encodeSafetensors([['a', null as never]]), loopError(/^safetensors: expected \[name, \{dtype, shape, data/));
+  assert.throws(() => encodeSafetensors([['a', { dtype: 'float32', shape: [2], data: [1, 2] as never }]]), loopError(/Float32Array \| Int32Array/));
+  assert.throws(() => crc32c(null as never), loopError(/^crc32c: expected a Uint8Array/));
 });
 
 test.run();
