@@ -16,7 +16,24 @@
 import { f32, u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData } from './kernel.js';
-import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice } from './wgsl.js';
+import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, isVectorizable, vectorizedMain, vectorizedWorkgroups } from './wgsl.js';
+
+/** Parameters of a size divisible by 4 update as vec4s (several per invocation, as the
+ * vectorized elementwise kernels): the same formulas, four elements per load and store. */
+function updateLaunch(size: number): { vectorized: boolean; size: number; workgroups: number; variant: string } {
+  const vectorized = isVectorizable(size);
+  return vectorized
+    ? { vectorized, size: size / 4, workgroups: vectorizedWorkgroups(size), variant: '/vec4' }
+    : { vectorized, size, workgroups: elementWorkgroups(size), variant: '' };
+}
+
+/** The entry point of an update kernel: `body` runs for element (or vec4) `index`. */
+function updateMain(vectorized: boolean, body: string): string {
+  return vectorized ? vectorizedMain(body) : `${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  ${body.trim()}
+}`;
+}
 
 export interface SGDUpdateHyperparameters {
   learningRate: number;
@@ -76,13 +93,14 @@ export const sgdUpdateKernel: Kernel<(param: Tensor, grad: Tensor, velocity: Ten
   },
   webgpu(param, grad, velocity, h) {
     const device = gpuDevice(param);
+    const launch = updateLaunch(param.size);
     device.dispatch({
-      key: `sgdUpdate/${velocity ? 'momentum' : 'plain'}`,
-      wgsl: () => sgdWgsl(velocity !== null),
+      key: `sgdUpdate/${velocity ? 'momentum' : 'plain'}${launch.variant}`,
+      wgsl: () => sgdWgsl(velocity !== null, launch.vectorized),
       inputs: [grad.storage],
       outputs: velocity ? [param.storage, velocity.storage] : [param.storage],
-      uniforms: [u32(param.size), f32(h.learningRate), f32(h.momentum), f32(h.weightDecay), u32(h.nesterov ? 1 : 0)],
-      workgroups: elementWorkgroups(param.size),
+      uniforms: [u32(launch.size), f32(h.learningRate), f32(h.momentum), f32(h.weightDecay), u32(h.nesterov ? 1 : 0)],
+      workgroups: launch.workgroups,
     });
     return param;
   },
@@ -111,15 +129,16 @@ export const adamUpdateKernel: Kernel<(param: Tensor, grad: Tensor, m: Tensor, v
   webgpu(param, grad, m, v, h) {
     const device = gpuDevice(param);
     const [c1, c2] = biasCorrections(h);
+    const launch = updateLaunch(param.size);
     device.dispatch({
-      key: 'adamUpdate',
-      wgsl: ADAM_WGSL,
+      key: `adamUpdate${launch.variant}`,
+      wgsl: () => adamWgsl(launch.vectorized),
       inputs: [grad.storage],
       outputs: [param.storage, m.storage, v.storage],
       // 1 − β and η·λ are computed here in float64, as the composite rule's scalar operands
       // are: 1 − f32(0.999) in f32 is 1.0000467e-3, which moved √v by 2e-5 relative
       uniforms: [
-        u32(param.size),
+        u32(launch.size),
         f32(h.learningRate),
         f32(h.beta1),
         f32(h.beta2),
@@ -132,7 +151,7 @@ export const adamUpdateKernel: Kernel<(param: Tensor, grad: Tensor, m: Tensor, v
         f32(c1),
         f32(c2),
       ],
-      workgroups: elementWorkgroups(param.size),
+      workgroups: launch.workgroups,
     });
     return param;
   },
@@ -169,14 +188,15 @@ export const rmspropUpdateKernel: Kernel<(param: Tensor, grad: Tensor, slots: RM
     const device = gpuDevice(param);
     const centered = slots.meanGradient !== null;
     const momentum = slots.velocity !== null;
+    const launch = updateLaunch(param.size);
     device.dispatch({
-      key: `rmspropUpdate/${centered ? 'centered' : 'plain'}/${momentum ? 'momentum' : 'none'}`,
-      wgsl: () => rmspropWgsl(centered, momentum),
+      key: `rmspropUpdate/${centered ? 'centered' : 'plain'}/${momentum ? 'momentum' : 'none'}${launch.variant}`,
+      wgsl: () => rmspropWgsl(centered, momentum, launch.vectorized),
       inputs: [grad.storage],
       outputs: [param.storage, slots.meanSquare.storage, ...(slots.meanGradient ? [slots.meanGradient.storage] : []), ...(slots.velocity ? [slots.velocity.storage] : [])],
       // 1 − ρ in float64, as the composite rule's scalar operand is
-      uniforms: [u32(param.size), f32(h.learningRate), f32(h.rho), f32(1 - h.rho), f32(h.epsilon), f32(h.momentum)],
-      workgroups: elementWorkgroups(param.size),
+      uniforms: [u32(launch.size), f32(h.learningRate), f32(h.rho), f32(1 - h.rho), f32(h.epsilon), f32(h.momentum)],
+      workgroups: launch.workgroups,
     });
     return param;
   },
@@ -187,17 +207,19 @@ function biasCorrections(h: AdamUpdateHyperparameters): [number, number] {
   return [1 - h.beta1 ** h.step, 1 - h.beta2 ** h.step];
 }
 
-// One invocation updates one parameter element (and its momentum buffer element).
-function sgdWgsl(momentum: boolean): string {
+// One invocation updates one parameter element and its momentum buffer element (vectorized:
+// several vec4s of them).
+function sgdWgsl(momentum: boolean, vectorized: boolean): string {
+  const T = vectorized ? 'vec4<f32>' : 'f32';
   return /* wgsl */ `
 struct Uniforms { size: u32, learningRate: f32, momentum: f32, weightDecay: f32, nesterov: u32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> param: array<f32>;
-${momentum ? '@group(0) @binding(3) var<storage, read_write> velocity: array<f32>;' : ''}
-${ELEMENTWISE_MAIN}
-  if (index >= u.size) { return; }
-  let p = param[index];
+@group(0) @binding(1) var<storage, read> grad: array<${T}>;
+@group(0) @binding(2) var<storage, read_write> param: array<${T}>;
+${momentum ? `@group(0) @binding(3) var<storage, read_write> velocity: array<${T}>;` : ''}
+${updateMain(
+  vectorized,
+  `let p = param[index];
   let g = grad[index] + u.weightDecay * p;
   ${
     momentum
@@ -206,45 +228,51 @@ ${ELEMENTWISE_MAIN}
   let step = select(b, g + u.momentum * b, u.nesterov != 0u);`
       : 'let step = g;'
   }
-  param[index] = p - u.learningRate * step;
-}`;
+  param[index] = p - u.learningRate * step;`,
+)}`;
 }
 
-// One invocation updates one parameter element and its two moment elements.
-const ADAM_WGSL = /* wgsl */ `
+// One invocation updates one parameter element and its two moment elements (vectorized:
+// several vec4s of them).
+function adamWgsl(vectorized: boolean): string {
+  const T = vectorized ? 'vec4<f32>' : 'f32';
+  return /* wgsl */ `
 struct Uniforms { size: u32, learningRate: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32,
   epsilon: f32, weightDecay: f32, decayRate: f32, decoupled: u32, correction1: f32, correction2: f32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> param: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-${ELEMENTWISE_MAIN}
-  if (index >= u.size) { return; }
-  var p = param[index];
+@group(0) @binding(1) var<storage, read> grad: array<${T}>;
+@group(0) @binding(2) var<storage, read_write> param: array<${T}>;
+@group(0) @binding(3) var<storage, read_write> m: array<${T}>;
+@group(0) @binding(4) var<storage, read_write> v: array<${T}>;
+${updateMain(
+  vectorized,
+  `var p = param[index];
   var g = grad[index];
   if (u.decoupled != 0u) { p -= u.decayRate * p; } else { g += u.weightDecay * p; }
   let m1 = u.beta1 * m[index] + u.oneMinusBeta1 * g;
   let v1 = u.beta2 * v[index] + u.oneMinusBeta2 * (g * g);
   m[index] = m1;
   v[index] = v1;
-  param[index] = p - u.learningRate * (m1 / u.correction1 / (sqrt(v1 / u.correction2) + u.epsilon));
-}`;
+  param[index] = p - u.learningRate * (m1 / u.correction1 / (sqrt(v1 / u.correction2) + u.epsilon));`,
+)}`;
+}
 
-// One invocation updates one parameter element and its RMSProp state elements.
-function rmspropWgsl(centered: boolean, momentum: boolean): string {
+// One invocation updates one parameter element and its RMSProp state elements (vectorized:
+// several vec4s of them).
+function rmspropWgsl(centered: boolean, momentum: boolean, vectorized: boolean): string {
+  const T = vectorized ? 'vec4<f32>' : 'f32';
   let binding = 4;
   return /* wgsl */ `
 struct Uniforms { size: u32, learningRate: f32, rho: f32, oneMinusRho: f32, epsilon: f32, momentum: f32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> param: array<f32>;
-@group(0) @binding(3) var<storage, read_write> meanSquare: array<f32>;
-${centered ? `@group(0) @binding(${binding++}) var<storage, read_write> meanGradient: array<f32>;` : ''}
-${momentum ? `@group(0) @binding(${binding++}) var<storage, read_write> velocity: array<f32>;` : ''}
-${ELEMENTWISE_MAIN}
-  if (index >= u.size) { return; }
-  let g = grad[index];
+@group(0) @binding(1) var<storage, read> grad: array<${T}>;
+@group(0) @binding(2) var<storage, read_write> param: array<${T}>;
+@group(0) @binding(3) var<storage, read_write> meanSquare: array<${T}>;
+${centered ? `@group(0) @binding(${binding++}) var<storage, read_write> meanGradient: array<${T}>;` : ''}
+${momentum ? `@group(0) @binding(${binding++}) var<storage, read_write> velocity: array<${T}>;` : ''}
+${updateMain(
+  vectorized,
+  `let g = grad[index];
   let s = u.rho * meanSquare[index] + u.oneMinusRho * (g * g);
   meanSquare[index] = s;
   ${
@@ -260,6 +288,6 @@ ${ELEMENTWISE_MAIN}
   velocity[index] = b;
   param[index] = param[index] - u.learningRate * b;`
       : 'param[index] = param[index] - u.learningRate * ratio;'
-  }
-}`;
+  }`,
+)}`;
 }
