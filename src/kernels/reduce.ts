@@ -156,8 +156,8 @@ function reducePass(
 // halving tree in workgroup memory combines the partials in a fixed order (deterministic,
 // no atomics). In the serial variant one invocation folds one whole (short) segment.
 // Vectorized (sum, max, min over segments starting on a vec4): the input is read as vec4s;
-// sum keeps four running sums (a vec4) added at the end, max and min fold the four
-// components in order. Arg ops carry (value, index) pairs and prefer the lower index on
+// sum keeps four running sums (a vec4) added at the end, max and min four running extrema
+// (and whether a NaN was seen). Arg ops carry (value, index) pairs and prefer the lower index on
 // ties, as the CPU does; NaN beats every number (see `better`).
 function reduceWgsl(op: ReduceOp, dtype: DType, serial: boolean, withIndices: boolean, vectorized: boolean): string {
   const T = wgslType(dtype);
@@ -190,15 +190,23 @@ function reduceWgsl(op: ReduceOp, dtype: DType, serial: boolean, withIndices: bo
   const readIndex = withIndices ? 'xi[row * u.inner + e]' : 'i32(e)';
   // the loop over the segment [start, end) from `first` in steps of `step` (in elements, or
   // in vec4s when vectorized), folding into `best` (and `at`)
+  // Vectorized max/min fold whole vec4s with the builtin and remember separately whether a
+  // NaN went by (tested by bits): the result is NaN if one did, whatever max() made of it.
+  const nanCheck = T === 'f32' && op !== 'sum' ? 'sawNan = sawNan | any((bitcast<vec4<u32>>(q) & vec4(0x7fffffffu)) > vec4(0x7f800000u)); ' : '';
+  const vectorFold = op === 'sum' ? 'acc += q;' : `${nanCheck}acc = ${op}(acc, q);`;
+  const vectorEnd =
+    op === 'sum'
+      ? 'best = (acc.x + acc.y) + (acc.z + acc.w);'
+      : `best = ${op}(${op}(acc.x, acc.y), ${op}(acc.z, acc.w));${T === 'f32' ? ' if (sawNan) { best = nanValue(); }' : ''}`;
   const loop = (first: string, step: string): string =>
     vectorized
-      ? /* wgsl */ `${op === 'sum' ? `var acc = vec4<${T}>(0);` : ''}
+      ? /* wgsl */ `var acc = vec4<${T}>(${op === 'sum' ? '0' : 'best'});${nanCheck ? '\n  var sawNan = false;' : ''}
   let base = row * (u.inner / 4u);
   for (var e = start / 4u + ${first}; e < end / 4u; e += ${step}) {
     let q = xs4[base + e];
-    ${op === 'sum' ? 'acc += q;' : `for (var c = 0u; c < 4u; c++) { let v = q[c]; if (${better}) { best = v; } }`}
+    ${vectorFold}
   }
-  ${op === 'sum' ? 'best = (acc.x + acc.y) + (acc.z + acc.w);' : ''}`
+  ${vectorEnd}`
       : /* wgsl */ `for (var e = start + ${first}; e < end; e += ${step}) {
     let v = xs[row * u.inner + e];
     let i = ${readIndex};
