@@ -215,6 +215,7 @@ export function zeros(shape: Shape, options: Omit<CreationOptions, 'shape'> = {}
 }
 
 export function ones(shape: Shape, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
+  checkShape('ones', shape);
   checkOptions('ones', options, ['dtype', 'device']);
   return full(shape, 1, options);
 }
@@ -225,6 +226,7 @@ export function arange(start: number, stop?: number, step = 1, options: Omit<Cre
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0) throw new TensorLoopError('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  assertHostAllocatable('arange', [n]);
   if (options.dtype === 'int32') {
     checkInt32('arange', start, 'start');
     checkInt32('arange', step, 'step');
@@ -276,6 +278,24 @@ function checkInt32(op: string, value: number, what = 'value'): void {
 function checkShape(op: string, shape: Shape): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new TensorLoopError(`${op}: bad shape ${JSON.stringify(shape)}`);
+  }
+  assertHostAllocatable(op, shape);
+}
+
+/** The most elements a TypedArray may hold (V8's limit, 2³²; other engines allow no more):
+ * a CPU tensor, or the host copy of any tensor being created, cannot be larger. */
+const MAX_HOST_ELEMENTS = 2 ** 32;
+
+/** Throws a TensorLoopError naming `op` and `shape` when no TypedArray can hold a tensor of
+ * that shape, before anything is allocated (instead of the engine's RangeError after part
+ * of the op's work). Ops call it for CPU outputs larger than their inputs. */
+export function assertHostAllocatable(op: string, shape: Shape): void {
+  const elements = sizeOf(shape);
+  if (elements > MAX_HOST_ELEMENTS) {
+    throw new TensorLoopError(
+      `${op}: a tensor of shape ${shapeString(shape)} has ${elements} elements (${elements * 4} bytes), ` +
+        `more than the ${MAX_HOST_ELEMENTS} one array in host memory can hold`,
+    );
   }
 }
 

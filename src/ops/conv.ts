@@ -10,7 +10,7 @@ import { type Conv2DInfo, conv2dBackpropFilterKernel, conv2dBackpropInputKernel,
 import { kernelFor } from '../kernels/kernel.js';
 import { type PoolOp, pool2dBackwardKernel, pool2dKernel } from '../kernels/pool.js';
 import type { Tensor } from '../tensor.js';
-import { assertFloat, assertSameDevice, assertTensor } from './util.js';
+import { assertFloat, assertSameDevice, assertTensor, assertOutputAllocatable } from './util.js';
 import { checkOptions, checkRequiredOptions } from '../options.js';
 
 export type Padding = 'same' | 'valid' | number;
@@ -77,6 +77,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2DOptions = {}): Tenso
     throw new TensorLoopError(`conv2d: input has ${x.shape[3]} channels but filter ${shapeString(w.shape)} expects ${w.shape[2]}`);
   }
   const info = conv2dGeometry('conv2d', x.shape, w.shape[0]!, w.shape[1]!, w.shape[3]!, strides, padding, dilations);
+  assertOutputAllocatable('conv2d', [info.batch, info.outH, info.outW, info.outC], x);
   return convolve(x, w, info);
 }
 

@@ -8,7 +8,7 @@ import { type BinaryOp, COMPARISON_OPS, type UnaryOp, binaryKernel, castKernel, 
 import { kernelFor } from '../kernels/kernel.js';
 import { type Shape, type Tensor, scalar } from '../tensor.js';
 import { sumToShape } from './reduce.js';
-import { type TensorLike, assertSameDevice, assertTensor, broadcastShapes, toTensors, composite } from './util.js';
+import { type TensorLike, assertSameDevice, assertTensor, broadcastShapes, toTensors, composite, assertOutputAllocatable } from './util.js';
 
 // ---------------------------------------------------------------- unary
 
@@ -105,6 +105,7 @@ function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
   if (typeof bLike !== 'number') assertTensor(op, bLike, 'b');
   // check the shapes before anything is allocated (scalars for numbers, float32 copies)
   const outShape = broadcastShapes(op, shapeOf(aLike), shapeOf(bLike));
+  assertOutputAllocatable(op, outShape, aLike, bLike);
   return composite(() => binaryOf(op, aLike, bLike, outShape));
 }
 
@@ -160,6 +161,7 @@ export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): 
     throw new TensorLoopError(`where: a and b must share a dtype, got ${dtypeOf(aLike)} and ${dtypeOf(bLike)}`);
   }
   const outShape = broadcastShapes('where', condition.shape, shapeOf(aLike), shapeOf(bLike));
+  assertOutputAllocatable('where', outShape, condition);
   return composite(() => {
     const a = typeof aLike === 'number' ? scalar(aLike, { device, dtype: valueDtype }) : aLike;
     const b = typeof bLike === 'number' ? scalar(bLike, { device, dtype: valueDtype }) : bLike;

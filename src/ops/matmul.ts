@@ -10,7 +10,7 @@ import { type Tensor, sizeOf } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { broadcastTo, reshape } from './movement.js';
 import { sumToShape } from './reduce.js';
-import { assertSameDevice, assertTensor, broadcastShapes, composite, sameShape } from './util.js';
+import { assertSameDevice, assertTensor, broadcastShapes, composite, sameShape, assertOutputAllocatable } from './util.js';
 import { checkOptions } from '../options.js';
 
 export interface MatmulOptions {
@@ -33,6 +33,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     throw new TensorLoopError(`matmul: inner dimensions differ: ${shapeString(a.shape)}${t('', transposeA)} @ ${shapeString(b.shape)}${t('', transposeB)}`);
   }
   const batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  assertOutputAllocatable('matmul', [...batchShape, m, n], a);
   return composite(() => matmulBatched(a, b, batchShape, m, n, ka, transposeA, transposeB));
 }
 

@@ -9,7 +9,7 @@ import { TensorLoopError, shapeString } from '../errors.js';
 import { type Shape, type Tensor, sizeOf } from '../tensor.js';
 import type { DType } from '../dtype.js';
 import { sumToShape } from './reduce.js';
-import { assertSameDevice, assertTensor, broadcastShapes, checkIndexRange, composite, normalizeAxis, sameShape } from './util.js';
+import { assertSameDevice, assertTensor, broadcastShapes, checkIndexRange, composite, normalizeAxis, sameShape, assertOutputAllocatable } from './util.js';
 
 /** Same elements, new shape; one dimension may be -1 (inferred). Free: shares storage. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -53,6 +53,7 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   if (!sameShape(outShape, shape)) {
     throw new TensorLoopError(`broadcastTo: cannot broadcast ${shapeString(x.shape)} to ${shapeString(shape)}`);
   }
+  assertOutputAllocatable('broadcastTo', outShape, x);
   if (sameShape(x.shape, shape)) return x;
   const own = stridesOf(x.shape);
   const offset = shape.length - x.rank;
@@ -90,6 +91,7 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
   }
   if (paddings.every(([b, a]) => b === 0 && a === 0)) return x;
   const outShape = x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
+  assertOutputAllocatable('pad', outShape, x);
   const before = paddings.map((p) => p[0]);
   const y = kernelFor(padKernel, x.device)(x, before, outShape, value);
   record('pad', [x], y, (dy) => [slice(dy, before, x.shape)]);
@@ -110,6 +112,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   }
   if (xs.length === 1) return first;
   const outShape = first.shape.map((d, i) => (i === ax ? xs.reduce((n, x) => n + x.shape[ax]!, 0) : d));
+  assertOutputAllocatable('concat', outShape, first);
   const y = kernelFor(concatKernel, first.device)(xs, ax, outShape);
   record('concat', xs, y, (dy, needs) => {
     let start = 0;
@@ -170,6 +173,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
+  assertOutputAllocatable('gather', outShape, x);
   return gatherAlong(x, indices, outer, n, inner, outShape);
 }
 
@@ -190,5 +194,6 @@ export function oneHot(indices: Tensor, depth: number, dtype: DType = 'float32')
   assertTensor('oneHot', indices, 'indices');
   if (indices.dtype !== 'int32') throw new TensorLoopError(`oneHot: indices must be int32, got ${indices.dtype}`);
   if (!Number.isInteger(depth) || depth < 1) throw new TensorLoopError(`oneHot: depth must be a positive integer, got ${depth}`);
+  assertOutputAllocatable('oneHot', [...indices.shape, depth], indices);
   return kernelFor(oneHotKernel, indices.device)(indices, depth, dtype);
 }

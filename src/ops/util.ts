@@ -4,7 +4,7 @@
 
 import { TensorLoopError, shapeString } from '../errors.js';
 import { cpuData } from '../kernels/kernel.js';
-import { type Shape, Tensor, scalar } from '../tensor.js';
+import { type Shape, Tensor, assertHostAllocatable, scalar } from '../tensor.js';
 import { isRecording } from '../autodiff/tape.js';
 import { tidy } from '../memory.js';
 
@@ -69,6 +69,13 @@ export function normalizeAxes(op: string, axis: number | readonly number[] | und
 
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   return normalizeAxes(op, axis, rank)[0]!;
+}
+
+/** For ops whose output can be larger than their inputs: on the CPU, a TensorLoopError naming
+ * the op and the output shape when no TypedArray can hold it, before anything is allocated. */
+export function assertOutputAllocatable(op: string, shape: Shape, ...inputs: readonly TensorLike[]): void {
+  const first = inputs.find((x): x is Tensor => typeof x !== 'number');
+  if (first?.device.kind === 'cpu') assertHostAllocatable(op, shape);
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
