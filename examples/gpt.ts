@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Adam, type Device, GPT, TrainingLoop, type TrainingLoopCallback, type TrainingLoopOptions, fromData, noGrad, softmaxCrossEntropy, tensorBoardStatisticsLogger } from '../src/index.js';
 import { Random } from '../src/random.js';
 import { CharText, type CharVocabulary } from './data/char-text.js';
-import { finalStatistics, isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
+import { isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
 
 export const DEFAULT_TEXT = '/usr/share/common-licenses/GPL-3';
 
@@ -52,7 +52,6 @@ export async function trainGPT(options: GPTExampleOptions) {
   const model = new GPT({ vocabularySize: data.vocabulary.size, contextSize, modelSize, headCount, layerCount, seed, device });
   const optimizer = new Adam(model, { learningRate });
   const tensorBoard = tensorBoardStatisticsLogger(options.logdir ? { logdir: options.logdir } : {});
-  const final = finalStatistics();
   const loop = new TrainingLoop({
     training: data.training,
     validation: data.validation,
@@ -60,11 +59,11 @@ export async function trainGPT(options: GPTExampleOptions) {
     // logits [B, T, V] against the next characters [B, T]: the mean over every position
     lossFunction: softmaxCrossEntropy,
     metrics: ['perplexity'],
-    callbacks: [tensorBoard, final.callback, ...(options.callbacks ?? [])],
+    callbacks: [tensorBoard, ...(options.callbacks ?? [])],
     progress: options.progress,
   });
-  await loop.fit(model, { epochs, device });
-  return { model, data, loop, training: final.training, validation: final.validation, runDirectory: tensorBoard.runDirectory };
+  const history = await loop.fit(model, { epochs, device });
+  return { model, data, loop, history, training: history.lastEpoch('training'), validation: history.lastEpoch('validation'), runDirectory: tensorBoard.runDirectory };
 }
 
 /** Continues `prompt` by `length` characters, one forward pass each over the last

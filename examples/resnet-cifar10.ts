@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CIFAR10, type Device, ResNet, type ResNetDepth, SGD, TensorLoopError, TrainingLoop, type TrainingLoopCallback, type TrainingLoopOptions, softmaxCrossEntropy } from '../src/index.js';
-import { finalStatistics, isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
+import { isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
 
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 export const CIFAR10_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
@@ -66,18 +66,17 @@ export async function trainResNet(options: ResNetExampleOptions) {
   const dataset = new CIFAR10({ batchSize, path, device, seed, recordsPerFile, trainingSize: limit, validationSize: validationLimit });
   const model = new ResNet({ classCount: 10, depth, downsamplingInFirstStage: false, seed, device });
   const optimizer = new SGD(model, { learningRate, momentum: 0.9 });
-  const final = finalStatistics();
   const loop = new TrainingLoop({
     training: dataset.training,
     validation: dataset.validation,
     optimizer,
     lossFunction: softmaxCrossEntropy,
     metrics: ['accuracy'],
-    callbacks: [final.callback, ...(options.callbacks ?? [])],
+    callbacks: [...(options.callbacks ?? [])],
     progress: options.progress,
   });
-  await loop.fit(model, { epochs, device });
-  return { model, dataset, loop, training: final.training, validation: final.validation };
+  const history = await loop.fit(model, { epochs, device });
+  return { model, dataset, loop, history, training: history.lastEpoch('training'), validation: history.lastEpoch('validation') };
 }
 
 /** `all` → undefined (the whole split), else a positive integer. */

@@ -35,7 +35,7 @@ import {
   sigmoidCrossEntropy,
 } from '../src/index.js';
 import { SEQUENCE_LENGTH, VOCABULARY, agreementDataset, encode } from './data/agreement.js';
-import { finalStatistics, isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
+import { isMain, positiveInteger, positiveNumber, runExample } from './data/cli.js';
 import { TokenSamples } from './data/token-samples.js';
 
 export interface TextClassifierOptions {
@@ -78,7 +78,6 @@ export async function trainTextClassifier(options: TextClassifierOptions) {
     device,
   });
   const optimizer = new AdamW(model, { learningRate, weightDecay: 0.01 });
-  const final = finalStatistics();
   const loop = new TrainingLoop({
     training,
     validation: inBatches(samples(validation), batchSize),
@@ -92,13 +91,12 @@ export async function trainTextClassifier(options: TextClassifierOptions) {
           new ScheduleSegment({ shape: linear, endRate: 0 }),
         ]),
       }),
-      final.callback,
       ...(options.callbacks ?? []),
     ],
     progress: options.progress,
   });
-  await loop.fit(model, { epochs, device });
-  return { model, loop, training: final.training, validation: final.validation, batchesPerEpoch: training.batchCount };
+  const history = await loop.fit(model, { epochs, device });
+  return { model, loop, history, training: history.lastEpoch('training'), validation: history.lastEpoch('validation'), batchesPerEpoch: training.batchCount };
 }
 
 /** The model's probability that each sentence is grammatical. */

@@ -1,10 +1,10 @@
 // Small helpers shared by the examples' command lines: picking the device from a
-// `--device` flag, checking numeric flags, telling "run as a script" from "imported by a
-// test", and reading one statistic at the end of a phase.
+// `--device` flag, checking numeric flags, and telling "run as a script" from "imported by
+// a test". (The statistics of a run come from the History that `fit` returns.)
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Device, TensorLoopError, type TrainingLoopCallback } from '../../src/index.js';
+import { Device, TensorLoopError } from '../../src/index.js';
 
 export type DeviceFlag = 'default' | 'cpu' | 'webgpu';
 
@@ -39,18 +39,6 @@ export function isMain(moduleUrl: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A callback that stores the named statistics at the end of every training and
- * validation phase (the last epoch's values win): `final.training.loss`, `final.validation.mcc` … */
-export function finalStatistics(): { callback: TrainingLoopCallback; training: Record<string, number>; validation: Record<string, number> } {
-  const result = { training: {} as Record<string, number>, validation: {} as Record<string, number> };
-  const callback: TrainingLoopCallback = (loop, event) => {
-    if (event !== 'trainingEnd' && event !== 'validationEnd') return;
-    const target = event === 'trainingEnd' ? result.training : result.validation;
-    for (const { name, value } of loop.lastStatsLog ?? []) target[name] = value;
-  };
-  return { callback, ...result };
 }
 
 /** Ends a script: frees the device (Dawn keeps Node alive otherwise) and exits. */

@@ -25,6 +25,11 @@ export class History {
     return this.epochs.length;
   }
 
+  /** Every statistic of `phase` at the last epoch: `history.lastEpoch('validation').accuracy`. */
+  lastEpoch(phase: 'training' | 'validation'): Record<string, number> {
+    return Object.fromEntries(Object.entries(this[phase]).map(([name, values]) => [name, values.at(-1) ?? Number.NaN]));
+  }
+
   /** The last epoch's value of `name` in `phase` (NaN when absent). */
   last(phase: 'training' | 'validation', name: string): number {
     return this[phase][name]?.at(-1) ?? Number.NaN;

@@ -27,7 +27,8 @@ export interface OneCycleOptions {
 function cycle(start: number, peak: number, end: number, warmupFraction: number): (total: number) => LearningRateSchedule {
   return (total) =>
     makeSchedule([
-      new ScheduleSegment({ shape: cosine, startRate: start, endRate: peak, stepCount: Math.max(1, Math.round(warmupFraction * total)) }),
+      // at least 2 steps (start and peak) when the run has room for a decay step after
+      new ScheduleSegment({ shape: cosine, startRate: start, endRate: peak, stepCount: Math.max(1, Math.min(total - 1, Math.max(2, Math.round(warmupFraction * total)))) }),
       new ScheduleSegment({ shape: cosine, endRate: end }),
     ])(total);
 }
