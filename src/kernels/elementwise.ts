@@ -12,6 +12,7 @@ import { dims, f32, u32 } from '../device/uniforms.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
 import { type Kernel, broadcastStrides, cpuData, cpuTensor } from './kernel.js';
+import { binaryWasm } from './wasm/elementwise.js';
 import {
   ELEMENTWISE_MAIN,
   WGSL_DIMS,
@@ -243,6 +244,7 @@ export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape:
     });
     return y;
   },
+  wasm: binaryWasm,
   cpu(op, a, b, outShape, outDtype) {
     const x = cpuData(a);
     const y = cpuData(b);

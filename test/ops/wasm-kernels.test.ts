@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { cpu } from '../../src/device/cpu.js';
 import { cpuData } from '../../src/kernels/kernel.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from '../../src/kernels/conv.js';
+import { binaryKernel } from '../../src/kernels/elementwise.js';
 import { matmulKernel } from '../../src/kernels/matmul.js';
 import { conv2dGeometry } from '../../src/ops/conv.js';
 import { wasmKernels } from '../../src/kernels/wasm/module.js';
@@ -132,6 +133,24 @@ test('conv2d and both gradients: NaN and ±Inf propagate as in the reference', (
   assertMatches(conv2dKernel.wasm!(x, w, g)!, conv2dKernel.cpu(x, w, g), 'conv2d with specials');
   assertMatches(conv2dBackpropInputKernel.wasm!(dy, w, g)!, conv2dBackpropInputKernel.cpu(dy, w, g), 'input gradient with specials');
   assertMatches(conv2dBackpropFilterKernel.wasm!(x, dy, g)!, conv2dBackpropFilterKernel.cpu(x, dy, g), 'filter gradient with specials');
+});
+
+test('add, sub, mul, div: same shapes and scalar operands, odd sizes, specials, exactly as the reference', () => {
+  for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+    for (const size of [1031, 4096, 100_003]) {
+      const a = input([size], size, 9);
+      const b = input([size], size + 1, 9);
+      const s = fromData(new Float32Array([op === 'div' ? 0 : -0.75]), [], cpu);
+      for (const [x, y, layout] of [[a, b, 'same'], [a, s, 'scalar b'], [s, b, 'scalar a']] as const) {
+        const fast = binaryKernel.wasm!(op, x, y, [size], 'float32');
+        assert.ok(fast, `${op} ${layout} ${size} takes the wasm path`);
+        assertMatches(fast!, binaryKernel.cpu(op, x, y, [size], 'float32'), `${op} ${layout} ${size}`, 0, 0);
+      }
+    }
+  }
+  const x = input([3, 1000], 1);
+  assert.is(binaryKernel.wasm!('add', x, input([1000], 2), [3, 1000], 'float32'), null, 'a broadcast row stays on the reference');
+  assert.is(binaryKernel.wasm!('pow', x, x, [3, 1000], 'float32'), null, 'pow stays on the reference');
 });
 
 test.run();

@@ -90,7 +90,8 @@ export function createRuntime(build: (memory: { initialPages: number; maximumPag
   let view = new Float32Array(memory.buffer);
   const control = () => new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
   let workerReady = false;
-  if (shared) void startWorker(module, memory, names).then((ok) => (workerReady = ok));
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (shared && env?.TENSORLOOP_CPU_THREADS !== '1') void startWorker(module, memory, names).then((ok) => (workerReady = ok));
 
   const runtime: WasmRuntime = {
     exports,
