@@ -7,6 +7,7 @@
 import { u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
+import { biasActivationWasm, reluGradientWasm } from './wasm/bias-activation.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput, isVectorizable, vectorizedMain, vectorizedWorkgroups } from './wgsl.js';
 
 export type FusedActivation = 'identity' | 'relu';
@@ -18,6 +19,7 @@ const reluOf = (v: number): number => (v <= 0 ? 0 : v);
 /** y[i] = act(x[i] + b[i mod C]), C = b's length (x's last axis). */
 export const biasActivationKernel: Kernel<(x: Tensor, bias: Tensor, activation: FusedActivation) => Tensor> = {
   name: 'biasActivation',
+  wasm: biasActivationWasm,
   cpu(x, bias, activation) {
     const X = cpuData(x) as Float32Array;
     const b = cpuData(bias) as Float32Array;
@@ -52,6 +54,7 @@ export const biasActivationKernel: Kernel<(x: Tensor, bias: Tensor, activation: 
  * infinite dy stays NaN where the gate is 0. */
 export const reluGradientKernel: Kernel<(dy: Tensor, y: Tensor) => Tensor> = {
   name: 'reluGradient',
+  wasm: reluGradientWasm,
   cpu(dy, y) {
     const DY = cpuData(dy) as Float32Array;
     const Y = cpuData(y) as Float32Array;

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { cpu } from '../../src/device/cpu.js';
 import { cpuData } from '../../src/kernels/kernel.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from '../../src/kernels/conv.js';
+import { biasActivationKernel, reluGradientKernel } from '../../src/kernels/bias-activation.js';
 import { binaryKernel } from '../../src/kernels/elementwise.js';
 import { matmulKernel } from '../../src/kernels/matmul.js';
 import { conv2dGeometry } from '../../src/ops/conv.js';
@@ -151,6 +152,27 @@ test('add, sub, mul, div: same shapes and scalar operands, odd sizes, specials, 
   const x = input([3, 1000], 1);
   assert.is(binaryKernel.wasm!('add', x, input([1000], 2), [3, 1000], 'float32'), null, 'a broadcast row stays on the reference');
   assert.is(binaryKernel.wasm!('pow', x, x, [3, 1000], 'float32'), null, 'pow stays on the reference');
+});
+
+test('biasActivation and reluGradient: rows of several widths, specials and -0, exactly as the reference', () => {
+  for (const [rows, C] of [[128, 512], [37, 84], [1000, 16]] as const) {
+    const x = input([rows, C], C, 11);
+    const data = cpuData(x);
+    data[3] = -0;
+    data[5] = 0;
+    const bias = input([C], C + 1, 2);
+    for (const activation of ['identity', 'relu'] as const) {
+      assertMatches(biasActivationKernel.wasm!(x, bias, activation)!, biasActivationKernel.cpu(x, bias, activation), `biasActivation ${activation} ${rows}×${C}`, 0, 0);
+      const y = biasActivationKernel.cpu(x, bias, activation);
+      const dy = input([rows, C], rows, 11);
+      assertMatches(reluGradientKernel.wasm!(dy, y)!, reluGradientKernel.cpu(dy, y), `reluGradient ${rows}×${C}`, 0, 0);
+    }
+  }
+  // +0 and -0 are told apart: relu(-0 + 0) must be +0 as in the reference
+  const x = fromData(new Float32Array(2048).fill(-0), [512, 4], cpu);
+  const y = biasActivationKernel.wasm!(x, fromData(new Float32Array(4).fill(-0), [4], cpu), 'relu')!;
+  assert.ok(cpuData(y).every((v) => Object.is(v, 0)), 'relu(-0) is +0');
+  assert.is(biasActivationKernel.wasm!(input([300, 10], 1), input([10], 2), 'relu'), null, 'rows of 10 stay on the reference');
 });
 
 test.run();

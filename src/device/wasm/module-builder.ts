@@ -123,6 +123,10 @@ export class FunctionBuilder {
   i32GeU(): this { return this.op(0x4f); } // prettier-ignore
   i32Eqz(): this { return this.op(0x45); } // prettier-ignore
 
+  f32Const(value: number): this {
+    const bytes = new Uint8Array(new Float32Array([value]).buffer);
+    return this.op(0x43, ...bytes);
+  }
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); } // prettier-ignore
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)); } // prettier-ignore
 
@@ -133,6 +137,7 @@ export class FunctionBuilder {
   v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); } // prettier-ignore
   f32x4Splat(): this { return this.simd(0x13); } // prettier-ignore
   f32x4Gt(): this { return this.simd(0x44); } // prettier-ignore
+  f32x4Le(): this { return this.simd(0x45); } // prettier-ignore
   v128And(): this { return this.simd(0x4e); } // prettier-ignore
   /** bitselect(a, b, mask): a's bits where mask is 1, b's where it is 0. */
   v128Bitselect(): this { return this.simd(0x52); } // prettier-ignore

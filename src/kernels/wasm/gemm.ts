@@ -151,5 +151,13 @@ export function readC(memory: Float32Array, r: GemmRegions, m: number, n: number
     out.set(memory.subarray(base, base + m * n), outOffset);
     return;
   }
-  for (let i = 0; i < m; i++) out.set(memory.subarray(base + i * r.ldc, base + i * r.ldc + n), outOffset + i * n);
+  if (n >= 64) {
+    for (let i = 0; i < m; i++) out.set(memory.subarray(base + i * r.ldc, base + i * r.ldc + n), outOffset + i * n);
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const from = base + i * r.ldc;
+    const to = outOffset + i * n;
+    for (let j = 0; j < n; j++) out[to + j] = memory[from + j]!; // short rows: a subarray each costs more
+  }
 }

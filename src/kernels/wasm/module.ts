@@ -6,6 +6,7 @@
 
 import { buildModule } from '../../device/wasm/module-builder.js';
 import { type WasmRuntime, createRuntime } from '../../device/wasm/runtime.js';
+import { biasActivationFunctions } from './bias-activation.js';
 import { elementwiseFunctions } from './elementwise.js';
 import { gemmFunction } from './gemm.js';
 
@@ -14,7 +15,7 @@ let enabled = (globalThis as { process?: { env?: Record<string, string | undefin
 
 export function wasmKernels(): WasmRuntime | null {
   if (!enabled) return null;
-  runtime ??= createRuntime((memory) => buildModule([gemmFunction('rowMajor'), gemmFunction('columnMajor'), ...elementwiseFunctions()], memory));
+  runtime ??= createRuntime((memory) => buildModule([gemmFunction('rowMajor'), gemmFunction('columnMajor'), ...elementwiseFunctions(), ...biasActivationFunctions()], memory));
   return runtime;
 }
 

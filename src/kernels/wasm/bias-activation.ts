@@ -1,0 +1,94 @@
+// The fused bias + activation of Dense and Conv2D and relu's gradient (see
+// ../bias-activation.ts for the reference loops) in WebAssembly SIMD. Both are pure IEEE
+// f32 arithmetic and comparisons, so the values match the reference exactly:
+//   relu(v) = v <= 0 ? +0 : v  (−0 and negatives give +0, NaN stays NaN)
+//   dz = dy · (y > 0 ? 1 : 0)  (a product, so NaN or ±Inf in dy stays NaN where the gate is 0)
+// Bias rows whose length is not a multiple of 4 (and small tensors) run the reference.
+
+import { FunctionBuilder, type Local } from '../../device/wasm/module-builder.js';
+import type { Tensor } from '../../tensor.js';
+import type { FusedActivation } from '../bias-activation.js';
+import { cpuData, cpuTensor } from '../kernel.js';
+import { wasmKernels } from './module.js';
+
+const MIN_SIZE = 1024;
+
+// One invocation of `biasActivation_<act>(x, bias, out, rows, vectorsPerRow)` computes
+// out = act(x + bias) for `rows` rows of 4·vectorsPerRow floats, bias repeating each row.
+function biasActivationFunction(activation: FusedActivation): FunctionBuilder {
+  const f = new FunctionBuilder(`biasActivation_${activation}`, ['i32', 'i32', 'i32', 'i32', 'i32']);
+  const [x, bias, out, rows, perRow] = f.params as Local[];
+  const pb = f.local('i32');
+  const left = f.local('i32');
+  const v = f.local('v128');
+  f.block().loop(); // for each row
+  f.localGet(rows!).i32Eqz().brIf(1);
+  f.localGet(bias!).localSet(pb);
+  f.localGet(perRow!).localSet(left);
+  f.block().loop(); // for each vector of the row
+  f.localGet(left).i32Eqz().brIf(1);
+  f.localGet(x!).v128Load().localGet(pb).v128Load().f32x4Add().localSet(v);
+  f.localGet(out!);
+  if (activation === 'relu') f.v128Zero().localGet(v).localGet(v).v128Zero().f32x4Le().v128Bitselect(); // v <= 0 ? 0 : v
+  else f.localGet(v);
+  f.v128Store();
+  for (const p of [x!, pb, out!]) f.localGet(p).i32Const(16).i32Add().localSet(p);
+  f.localGet(left).i32Const(1).i32Sub().localSet(left);
+  f.br(0).end().end();
+  f.localGet(rows!).i32Const(1).i32Sub().localSet(rows!);
+  f.br(0).end().end();
+  return f;
+}
+
+// One invocation of `reluGradient(dy, y, out, vectors)` computes out = dy · (y > 0) for
+// `vectors` groups of four floats: the comparison's all-ones lanes AND 1.0 give the gate.
+function reluGradientFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('reluGradient', ['i32', 'i32', 'i32', 'i32']);
+  const [dy, y, out, vectors] = f.params as Local[];
+  const one = f.local('v128');
+  f.f32Const(1).f32x4Splat().localSet(one);
+  f.block().loop();
+  f.localGet(vectors!).i32Eqz().brIf(1);
+  f.localGet(out!).localGet(dy!).v128Load();
+  f.localGet(y!).v128Load().v128Zero().f32x4Gt().localGet(one).v128And();
+  f.f32x4Mul().v128Store();
+  for (const p of [dy!, y!, out!]) f.localGet(p).i32Const(16).i32Add().localSet(p);
+  f.localGet(vectors!).i32Const(1).i32Sub().localSet(vectors!);
+  f.br(0).end().end();
+  return f;
+}
+
+export function biasActivationFunctions(): FunctionBuilder[] {
+  return [biasActivationFunction('identity'), biasActivationFunction('relu'), reluGradientFunction()];
+}
+
+/** Copies the inputs in, runs `name`, copies `size` floats out. */
+function run(inputs: Float32Array[], size: number, call: (addresses: number[], out: number) => void): Float32Array | null {
+  const rt = wasmKernels();
+  if (!rt) return null;
+  rt.reset();
+  const addresses = inputs.map((data) => rt.alloc(4 * data.length));
+  const out = rt.alloc(4 * size);
+  if (out < 0 || addresses.some((a) => a < 0)) return null;
+  const memory = rt.f32();
+  inputs.forEach((data, i) => memory.set(data, addresses[i]! / 4));
+  call(addresses, out);
+  const result = new Float32Array(size);
+  result.set(rt.f32().subarray(out / 4, out / 4 + size));
+  return result;
+}
+
+export function biasActivationWasm(x: Tensor, bias: Tensor, activation: FusedActivation): Tensor | null {
+  const C = bias.size;
+  if (C % 4 !== 0 || x.size < MIN_SIZE || x.size % C !== 0) return null;
+  const Y = run([cpuData(x) as Float32Array, cpuData(bias) as Float32Array], x.size, ([px, pb], po) =>
+    wasmKernels()!.exports[`biasActivation_${activation}`]!(px!, pb!, po, x.size / C, C / 4),
+  );
+  return Y && cpuTensor(Y, x.shape);
+}
+
+export function reluGradientWasm(dy: Tensor, y: Tensor): Tensor | null {
+  if (dy.size < MIN_SIZE) return null;
+  const DZ = run([cpuData(dy) as Float32Array, cpuData(y) as Float32Array], dy.size, ([pd, py], po) => wasmKernels()!.exports.reluGradient!(pd!, py!, po, Math.ceil(dy.size / 4)));
+  return DZ && cpuTensor(DZ, dy.shape);
+}
