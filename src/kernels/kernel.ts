@@ -30,12 +30,21 @@ export interface Kernel<F extends KernelFunction> {
   readonly webgpu: F;
 }
 
+/** Each kernel's CPU entry when it has a `wasm` path: the fast path, else the reference. */
+const cpuEntries = new WeakMap<Kernel<KernelFunction>, KernelFunction>();
+
+function cpuEntry<F extends KernelFunction>(kernel: Kernel<F>): F {
+  const { wasm, cpu: reference } = kernel;
+  if (!wasm) return reference;
+  let entry = cpuEntries.get(kernel);
+  if (!entry) cpuEntries.set(kernel, (entry = (...args: Parameters<F>) => wasm(...args) ?? reference(...args)));
+  return entry as F;
+}
+
 /** The implementation of `kernel` for `device`. */
 export function kernelFor<F extends KernelFunction>(kernel: Kernel<F>, device: Device): F {
-  let impl = kernel[device.kind as DeviceKind];
+  const impl = device.kind === 'cpu' ? cpuEntry(kernel) : kernel[device.kind as DeviceKind];
   if (!impl) throw new TensorLoopError(`${kernel.name}: no kernel for device kind ${device.kind}`);
-  const { wasm, cpu: reference } = kernel;
-  if (device.kind === 'cpu' && wasm) impl = ((...args: Parameters<F>) => wasm(...args) ?? reference(...args)) as F;
   return profiler.enabled ? profiler.timed(kernel.name, impl) : impl;
 }
 
