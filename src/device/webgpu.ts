@@ -29,11 +29,12 @@ import { checkOptions } from '../options.js';
 
 /** Dispatches recorded before a submit (tfjs uses 15; more amortizes submit cost). */
 const SUBMIT_EVERY = 32;
-/** Dispatches allowed between two turns of Node's event loop. Dawn releases finished work
- * (command buffers, bind groups) only while the event loop turns; measured here, a program
- * that records 50,000 dispatches without one ran, one with 64,000–100,000 crashed Dawn (SIGSEGV). Past
- * this limit a dispatch throws a TensorLoopError instead. */
-const MAX_DISPATCHES_PER_TURN = 40_000;
+/** Dispatches allowed between two turns of Node's event loop. Within a turn Dawn can recycle
+ * no bind group, and on Mesa's lavapipe every live one holds a memory mapping that Dawn keeps
+ * for reuse; a process may hold at most 65,530 (Linux's vm.max_map_count), past which the
+ * driver crashes (SIGSEGV). Past this limit a dispatch throws a TensorLoopError instead,
+ * leaving room for the mappings every other kernel variant keeps. */
+const MAX_DISPATCHES_PER_TURN = 16_384;
 /** Bytes of uniforms one batch can hold; a batch that fills it is submitted early. */
 const UNIFORM_RING_BYTES = 64 * 1024;
 
