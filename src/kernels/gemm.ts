@@ -100,6 +100,8 @@ export { isSoftwareAdapter }; // moved to wgsl.ts (reductions tune by it too); k
 export function gemmVariantFor(device: WebGpuDevice): GemmVariant {
   const forced = environmentVariable('TENSORLOOP_GEMM');
   if (forced === 'blocked' || forced === 'tiled') return forced;
+  // Chromium's SwiftShader did not finish compiling the blocked conv kernel in minutes
+  if (/swiftshader/i.test(`${device.adapterInfo.architecture} ${device.adapterInfo.description}`)) return 'tiled';
   return isSoftwareAdapter(device.adapterInfo) ? 'blocked' : 'tiled';
 }
 
