@@ -342,7 +342,8 @@ export interface MemoryInfo {
   tensors: number;
   /** Bytes held in device buffers on every device together. */
   bytes: number;
-  /** Per device (keyed by device name): live tensors, buffers and bytes. */
+  /** Per device (keyed by device name; two devices of one name, such as two WebGPU devices
+   * on one adapter, are counted together): live tensors, buffers and bytes. */
   devices: Record<string, { tensors: number; buffers: number; bytes: number }>;
 }
 
@@ -351,7 +352,10 @@ export function memory(): MemoryInfo {
   const info: MemoryInfo = { tensors: 0, bytes: 0, devices: {} };
   for (const [device, tensors] of liveTensors) {
     const { buffers, bytes } = device.memory();
-    info.devices[device.name] = { tensors, buffers, bytes };
+    const entry = (info.devices[device.name] ??= { tensors: 0, buffers: 0, bytes: 0 });
+    entry.tensors += tensors;
+    entry.buffers += buffers;
+    entry.bytes += bytes;
     info.tensors += tensors;
     info.bytes += bytes;
   }

@@ -8,6 +8,7 @@ import { add, exp, mul, reshape, sum } from '../../src/ops/index.js';
 import { type Tensor, arange, fromData, full, liveTensorCount, memory, ones, randn, randu, scalar, tensor, zeros } from '../../src/tensor.js';
 import { assertClose } from '../helpers/assert.js';
 import { testDevices } from './support.js';
+import { testWebGpu } from '../helpers/devices.js';
 
 for (const device of await testDevices()) {
   const on = `[${device.name}]`;
@@ -189,5 +190,26 @@ for (const device of await testDevices()) {
     assert.equal(await p.array(), [5, 6]);
   });
 }
+
+
+test('memory() counts two devices of the same name together, not only the last one', async () => {
+  const gpu = await testWebGpu();
+  if (!gpu) return; // the CPU device is a singleton: only WebGPU can have two of one name
+  const { requestWebGpuDevice } = await import('../../src/device/webgpu.js');
+  const second = await requestWebGpuDevice();
+  try {
+    const onFirst = zeros([4], { device: gpu });
+    const before = memory().devices[gpu.name]!;
+    const onSecond = zeros([4], { device: second });
+    const after = memory().devices[gpu.name]!;
+    assert.is(second.name, gpu.name);
+    assert.is(after.tensors, before.tensors + 1);
+    assert.is(after.buffers, before.buffers + 1);
+    onFirst.dispose();
+    onSecond.dispose();
+  } finally {
+    second.dispose();
+  }
+});
 
 test.run();
