@@ -106,6 +106,7 @@ const OPS: [string, (i: Inputs) => unknown][] = [
   ['mean', (i) => tl.mean(i.x, 0, { keepDims: true })],
   ['argmax', (i) => tl.argmax(i.x)],
   ['argmin', (i) => tl.argmin(i.x, 0)],
+  ['biasActivation', (i) => tl.biasActivation(i.x, i.row, 'relu')],
   ['conv2d', (i) => tl.conv2d(i.images, i.filter, { padding: 'same' })],
   ['conv2d strided', (i) => tl.conv2d(i.images, i.filter, { strides: 2 })],
   ['maxPool2d', (i) => tl.maxPool2d(i.images, { windowSize: 2 })],
@@ -129,6 +130,7 @@ const GRADIENTS: [string, (i: Inputs) => unknown][] = [
   ['valueAndGrad of matmul, slice, concat and pad', (i) =>
     tl.valueAndGrad((t) => tl.sum(tl.pad(tl.concat([tl.slice(tl.matmul(t, i.square), [0, 1], [3, 2]), t], 1), [[1, 1], [0, 0]])))(i.x)],
   ['grad of conv2d and max pooling', (i) => tl.grad((im, w) => tl.sum(tl.maxPool2d(tl.conv2d(im, w, { padding: 'same' }), { windowSize: 2 })))(i.images, i.filter)],
+  ['grad of biasActivation', (i) => tl.grad((a, b) => tl.sum(tl.square(tl.biasActivation(a, b, 'relu'))))(i.x, i.row)],
   ['grad of avg pooling', (i) => tl.grad((im) => sumOf(tl.avgPool2d(im, { windowSize: 2 })))(i.images)],
   ['grad of softmaxCrossEntropy', (i) => tl.grad((t) => tl.softmaxCrossEntropy(t, i.labels))(i.x)],
   ['grad of sigmoidCrossEntropy and meanSquaredError', (i) => tl.grad((t) => tl.add(tl.sigmoidCrossEntropy(t, i.zeroOne), tl.meanSquaredError(t, i.y)))(i.x)],
