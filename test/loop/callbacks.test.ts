@@ -223,7 +223,7 @@ test('ProgressPrinter on a terminal: Epoch line, lines rewritten in place with s
   assert.is(lines[0], 'Epoch 1/1');
   assert.match(lines[1]!, /^\r1\/2 \[=+>\.+\] - loss: \d\.\d{4} - accuracy: \d\.\d{4} - 0\.5s - ETA 0\.5s - 8 samples\/s\x1b\[K\r2\/2 \[={30}\] - loss: /);
   assert.match(lines[1]!, /\r2\/2 \[={30}\] - loss: \d\.\d{4} - accuracy: \d\.\d{4} - 1\.0s - 8 samples\/s\x1b\[K$/);
-  assert.match(lines[2]!, /^\r1\/1 \[={30}\] - loss: .* - 0\.5s - 6 samples\/s\x1b\[K/);
+  assert.match(lines[2]!, /^\rvalidation 1\/1 \[={30}\] - loss: .* - 0\.5s - 6 samples\/s\x1b\[K/);
 });
 
 test('ProgressPrinter without a terminal: one plain line per phase; progress: false prints nothing', async () => {
@@ -232,10 +232,34 @@ test('ProgressPrinter without a terminal: one plain line per phase; progress: fa
   await loop.fit(model, { epochs: 2 });
   const lines = text.trimEnd().split('\n');
   assert.is(lines.length, 6);
-  assert.equal(lines.map((l) => l.split(' ')[0]), ['Epoch', '3/3', '2/2', 'Epoch', '3/3', '2/2']);
+  assert.equal(lines.map((l) => l.split(' ')[0]), ['Epoch', '3/3', 'validation', 'Epoch', '3/3', 'validation']);
   assert.not.ok(text.includes('\r'));
   const quiet = makeLoop([], 1, 1, false);
   assert.is(quiet.loop.progressPrinter, undefined);
+});
+
+test('ProgressPrinter without a terminal: a line every logSeconds within a long phase', async () => {
+  let text = '';
+  let clock = 0;
+  const output = { write: (s: string) => void (text += s) };
+  const { model, loop } = makeLoop([(_l, e) => void (e === 'batchStart' && (clock += 4))], 6, 1, { output, now: () => clock, logSeconds: 10 });
+  await loop.fit(model, { epochs: 1 });
+  const lines = text.trimEnd().split('\n');
+  // batches end at 4, 8, 12, 16, 20, 24 s: lines at 12 s (3/6) and 24 s… the last is the phase's own line
+  assert.equal(lines.map((l) => l.split(' ')[0]), ['Epoch', '3/6', '6/6', 'validation']);
+});
+
+test('ProgressPrinter.format fits the terminal width, dropping samples/s, time, bar length, ETA, bar, then metrics', () => {
+  const state = { batchIndex: 4, batchCount: 10, lastStatsLog: [{ name: 'loss', value: 0.5 }, { name: 'accuracy', value: 0.75 }], isTraining: true } as never;
+  const lineFor = (columns: number) => new ProgressPrinter({ output: { write() {}, isTTY: true, columns }, now: () => 2 }).format(state, 2);
+  assert.is(lineFor(200), '5/10 [===============>..............] - loss: 0.5000 - accuracy: 0.7500 - 2.0s - ETA 2.0s - 0 samples/s');
+  assert.is(lineFor(90), '5/10 [===============>..............] - loss: 0.5000 - accuracy: 0.7500 - 2.0s - ETA 2.0s');
+  assert.is(lineFor(85), '5/10 [===============>..............] - loss: 0.5000 - accuracy: 0.7500 - ETA 2.0s');
+  assert.is(lineFor(80), '5/10 [=====>....] - loss: 0.5000 - accuracy: 0.7500 - ETA 2.0s');
+  assert.is(lineFor(60), '5/10 [=====>....] - loss: 0.5000 - accuracy: 0.7500');
+  assert.is(lineFor(40), '5/10 - loss: 0.5000 - accuracy: 0.7500');
+  assert.is(lineFor(30), '5/10 - loss: 0.5000');
+  assert.is(lineFor(10), '5/10 - lo');
 });
 
 test.run();

@@ -3,10 +3,14 @@
 //   Epoch 1/10
 //   468/468 [==============================] - loss: 0.1234 - accuracy: 0.9612 - 12.3s - 4871 samples/s
 //   58/79 [======================>.......] - loss: 0.1520 - accuracy: 0.9521 - 0.4s - ETA 0.2s - 9876 samples/s
+//   validation 58/79 [======================>.......] - loss: 0.1520 - accuracy: 0.9521 - 0.4s - ETA 0.2s - 9876 samples/s
 // each phase's line rewritten in place with a carriage return (and cleared to its end),
-// at most `refreshSeconds` apart. When the output is not a terminal (a log file, CI),
-// one finished line per phase instead. It only formats `loop.lastStatsLog`: it never reads
-// the device itself.
+// at most `refreshSeconds` apart, and never wider than the terminal (`output.columns`):
+// the least useful fields go first (samples/s, elapsed time, a shorter bar, the ETA, the
+// bar, the metrics after the loss), so a redraw never wraps into a new row. When the
+// output is not a terminal (a log file, CI): one finished line per phase, as Keras'
+// verbose=2, plus a line every `logSeconds` during a long phase, so a log shows progress.
+// It only formats `loop.lastStatsLog`: it never reads the device itself.
 
 import { asFunction } from '../callback.js';
 import type { TrainingLoopState } from '../state.js';
@@ -15,6 +19,8 @@ import { checkOptions } from '../../options.js';
 export interface ProgressOutput {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width (Node's process.stdout.columns). */
+  columns?: number;
 }
 
 export interface ProgressPrinterOptions {
@@ -26,6 +32,8 @@ export interface ProgressPrinterOptions {
   interactive?: boolean;
   /** Minimum seconds between two redraws of a line (default 0.1); the last batch always draws. */
   refreshSeconds?: number;
+  /** Not a terminal: seconds between two progress lines within a phase (default 10). */
+  logSeconds?: number;
   /** The clock, in seconds (for tests). */
   now?: () => number;
 }
@@ -66,6 +74,8 @@ export class ProgressPrinter {
   private readonly output: ProgressOutput;
   private readonly interactive: boolean;
   private readonly refreshSeconds: number;
+  private readonly logSeconds: number;
+  private phase = '';
   private readonly now: () => number;
   private phaseStart = 0;
   private samples = 0;
@@ -73,8 +83,9 @@ export class ProgressPrinter {
   private line = '';
 
   constructor(options: ProgressPrinterOptions = {}) {
-    checkOptions('ProgressPrinter', options, ['barLength', 'output', 'interactive', 'refreshSeconds', 'now']);
-    const { barLength = 30, output = defaultOutput(), interactive, refreshSeconds = 0.1, now = () => performance.now() / 1000 } = options;
+    checkOptions('ProgressPrinter', options, ['barLength', 'output', 'interactive', 'refreshSeconds', 'logSeconds', 'now']);
+    const { barLength = 30, output = defaultOutput(), interactive, refreshSeconds = 0.1, logSeconds = 10, now = () => performance.now() / 1000 } = options;
+    this.logSeconds = logSeconds;
     this.barLength = barLength;
     this.output = output;
     this.interactive = interactive ?? output.isTTY === true;
@@ -86,15 +97,16 @@ export class ProgressPrinter {
     this.output.write(`Epoch ${(loop.epochIndex ?? 0) + 1}/${loop.epochCount ?? '?'}\n`);
   }
 
-  onTrainingStart(): void {
+  onTrainingStart(loop?: TrainingLoopState): void {
+    this.phase = loop?.isTraining === false ? 'validation ' : '';
     this.phaseStart = this.now();
     this.samples = 0;
     this.lastDraw = -Infinity;
     this.line = '';
   }
 
-  onValidationStart(): void {
-    this.onTrainingStart();
+  onValidationStart(loop: TrainingLoopState): void {
+    this.onTrainingStart(loop);
   }
 
   onBatchEnd(loop: TrainingLoopState): void {
@@ -104,6 +116,9 @@ export class ProgressPrinter {
     this.line = this.format(loop, time);
     if (this.interactive && (last || time - this.lastDraw >= this.refreshSeconds)) {
       this.output.write(`\r${this.line}\x1b[K`);
+      this.lastDraw = time;
+    } else if (!this.interactive && !last && time - Math.max(this.lastDraw, this.phaseStart) >= this.logSeconds) {
+      this.output.write(`${this.line}\n`);
       this.lastDraw = time;
     }
   }
@@ -120,14 +135,43 @@ export class ProgressPrinter {
   /** The function form, `callbacks: [printer.printProgress]` (S4TF's spelling). */
   readonly printProgress = asFunction(this);
 
-  /** `b/B [bar] - name: value … - elapsed - ETA - samples/s`. */
+  /** `[validation ]b/B [bar] - name: value … - elapsed - ETA - samples/s`, cut to the
+   * terminal's width by dropping the least useful fields first. */
   format(loop: TrainingLoopState, time: number): string {
     const done = (loop.batchIndex ?? 0) + 1;
     const total = loop.batchCount ?? done;
-    const stats = (loop.lastStatsLog ?? []).map(({ name, value }) => ` - ${name}: ${value.toFixed(4)}`).join('');
+    const stats = (loop.lastStatsLog ?? []).map(({ name, value }) => `${name}: ${value.toFixed(4)}`);
     const elapsed = time - this.phaseStart;
     const rate = elapsed > 0 ? this.samples / elapsed : 0;
-    const eta = done < total ? ` - ETA ${formatDuration((elapsed / done) * (total - done))}` : '';
-    return `${done}/${total} ${progressBar(done, total, this.barLength)}${stats} - ${formatDuration(elapsed)}${eta} - ${Math.round(rate)} samples/s`;
+    const fields = {
+      bar: this.barLength,
+      stats,
+      elapsed: formatDuration(elapsed),
+      eta: done < total ? `ETA ${formatDuration((elapsed / done) * (total - done))}` : '',
+      rate: `${Math.round(rate)} samples/s`,
+    };
+    const render = () =>
+      [`${this.phase}${done}/${total}${fields.bar > 0 ? ` ${progressBar(done, total, fields.bar)}` : ''}`, ...fields.stats, fields.elapsed, fields.eta, fields.rate].filter((f) => f !== '').join(' - ');
+    const width = this.width();
+    if (width === undefined) return render();
+    // the least useful first; one column stays free so the cursor never wraps
+    const cuts = [() => (fields.rate = ''), () => (fields.elapsed = ''), () => (fields.bar = Math.min(fields.bar, 10)), () => (fields.eta = ''), () => (fields.bar = 0)];
+    let line = render();
+    for (const cut of cuts) {
+      if (line.length < width) return line;
+      cut();
+      line = render();
+    }
+    while (line.length >= width && fields.stats.length > 1) {
+      fields.stats.pop();
+      line = render();
+    }
+    return line.length < width ? line : line.slice(0, Math.max(1, width - 1));
+  }
+
+  /** The terminal's width when drawing in place (undefined otherwise: a log line is whole). */
+  private width(): number | undefined {
+    const columns = this.output.columns;
+    return this.interactive && typeof columns === 'number' && columns > 0 ? columns : undefined;
   }
 }
