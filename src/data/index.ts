@@ -5,3 +5,4 @@ export { ImageSamples, type ImageSamplesOptions } from './samples.js';
 export { parseIdx, type IdxArray } from './idx.js';
 export { MNIST, type MNISTOptions, type MNISTFiles, MNIST_FILE_NAMES, readMNISTFiles, fetchMNISTFiles } from './mnist.js';
 export { CIFAR10, type CIFAR10Options } from './cifar10.js';
+export { validationSplit, SampleSubset } from './validation-split.js';
