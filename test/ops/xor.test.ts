@@ -7,6 +7,7 @@ import { valueAndGrad } from '../../src/autodiff/gradients.js';
 import { keep, tidy } from '../../src/memory.js';
 import { add, matmul, mean, mul, sigmoid, square, sub, tanh } from '../../src/ops/index.js';
 import { type Tensor, liveTensorCount, randn, tensor, zeros } from '../../src/tensor.js';
+import { eventLoopTurn } from '../../src/platform.js';
 import { testDevices } from './support.js';
 
 const LEARNING_RATE = 0.5;
@@ -33,6 +34,8 @@ for (const device of await testDevices()) {
       const [value, grads] = step(...params);
       if (i === 0) first = await value.item();
       if (i === STEPS - 1) last = await value.item();
+      // a long loop lets the event loop turn now and then, as WebGPU asks (about 30 dispatches a step)
+      else if (i % 100 === 99) await eventLoopTurn();
       const next = tidy(() => params.map((p, k) => keep(sub(p, mul(grads[k]!, LEARNING_RATE)))));
       [value, ...grads, ...params].forEach((t) => t.dispose());
       params = next;
