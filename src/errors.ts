@@ -9,3 +9,17 @@ export class TensorLoopError extends Error {
 export function shapeString(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/** Shows any argument in an error message: `null`, `"ab"`, `[2,"2"]`, `a function`, `a Map`. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && value.constructor !== Object) {
+    return `a ${value.constructor?.name ?? 'object'}`;
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

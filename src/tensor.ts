@@ -5,7 +5,7 @@
 import { type DType, type TypedArray, isTypedArray, typedArrayFor } from './dtype.js';
 import type { Device, Storage } from './device/device.js';
 import { type CpuStorage, cpu } from './device/cpu.js';
-import { TensorLoopError, shapeString } from './errors.js';
+import { TensorLoopError, describeValue, shapeString } from './errors.js';
 import { trackTensor } from './memory.js';
 import { Random, nextSeed } from './random.js';
 import { checkOptions } from './options.js';
@@ -171,12 +171,13 @@ export function fromData(data: TypedArray, shape: Shape, device: Device = curren
 /** `tensor([[1, 2], [3, 4]])`, `tensor(new Float32Array(6), {shape: [2, 3]})`, `tensor(5)`. */
 export function tensor(values: NestedArray | TypedArray | readonly number[], options: CreationOptions = {}): Tensor {
   checkOptions('tensor', options, ['shape', 'dtype', 'device']);
+  if (!isTypedArray(values) && !Array.isArray(values) && typeof values !== 'number') {
+    throw new TensorLoopError(`tensor: values must be a number, a (nested) array of numbers or a TypedArray, got ${describeValue(values)}`);
+  }
   const inferred = isTypedArray(values) ? [values.length] : inferShape(values as NestedArray);
   const shape = options.shape ?? inferred;
+  assertShape('tensor', shape);
   const flat: ArrayLike<number> = isTypedArray(values) ? values : flatten(values as NestedArray);
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new TensorLoopError(`tensor: bad shape ${shapeString(shape)}`);
-  }
   if (sizeOf(shape) !== flat.length) {
     throw new TensorLoopError(`tensor: ${flat.length} values do not fill shape ${shapeString(shape)}`);
   }
@@ -224,6 +225,9 @@ export function ones(shape: Shape, options: Omit<CreationOptions, 'shape'> = {})
 export function arange(start: number, stop?: number, step = 1, options: Omit<CreationOptions, 'shape'> = {}): Tensor {
   checkOptions('arange', options, ['dtype', 'device']);
   if (stop === undefined) [start, stop] = [0, start];
+  for (const [what, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TensorLoopError(`arange: ${what} must be a finite number, got ${describeValue(v)}`);
+  }
   if (step === 0) throw new TensorLoopError('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   assertHostAllocatable('arange', [n]);
@@ -276,10 +280,18 @@ function checkInt32(op: string, value: number, what = 'value'): void {
 }
 
 function checkShape(op: string, shape: Shape): void {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new TensorLoopError(`${op}: bad shape ${JSON.stringify(shape)}`);
-  }
+  assertShape(op, shape);
   assertHostAllocatable(op, shape);
+}
+
+/** The one check of a shape argument (or any list of sizes, named by `what`): an array of
+ * non-negative integers, with -1 allowed where `allowUnknown` (reshape's inferred axis).
+ * Anything else (null, a string, a float) is a TensorLoopError naming `op` and the value. */
+export function assertShape(op: string, shape: unknown, what = 'shape', allowUnknown = false): asserts shape is number[] {
+  const low = allowUnknown ? -1 : 0;
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < low)) {
+    throw new TensorLoopError(`${op}: bad ${what} ${describeValue(shape)}: expected an array of ${allowUnknown ? 'integers >= -1' : 'non-negative integers'}`);
+  }
 }
 
 /** The most elements a TypedArray may hold (V8's limit, 2³²; other engines allow no more):

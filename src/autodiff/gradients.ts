@@ -5,9 +5,9 @@
 // Intermediate tensors of the forward and backward passes are freed before returning.
 // Gradients nest: grad(x => sum(grad(f)(x)[0])) differentiates f's gradient (backward.ts).
 
-import { TensorLoopError, shapeString } from '../errors.js';
+import { TensorLoopError, describeValue, shapeString } from '../errors.js';
 import { endScope, startScope } from '../memory.js';
-import { ones, zeros, type Tensor } from '../tensor.js';
+import { Tensor, ones, zeros } from '../tensor.js';
 import { backward } from './backward.js';
 import { Tape, isRecording, popTape, pushTape } from './tape.js';
 
@@ -21,7 +21,8 @@ export type Gradients = Map<string, Tensor>;
 
 function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string, keepValue = true): [Tensor, Tensor[]] {
   const tape = new Tape();
-  inputs.forEach((x) => {
+  inputs.forEach((x, i) => {
+    if (!(x instanceof Tensor)) throw new TensorLoopError(`${op}: argument ${i} must be a Tensor, got ${describeValue(x)}`);
     if (x.dtype !== 'float32') throw new TensorLoopError(`${op}: cannot differentiate with respect to an ${x.dtype} tensor`);
     tape.watch(x);
   });
@@ -38,6 +39,9 @@ function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string, k
     } finally {
       popTape(tape);
     }
+    if (!(value instanceof Tensor)) {
+      throw new TensorLoopError(`${op}: the function must return a scalar Tensor, got ${describeValue(value)}`);
+    }
     if (value.size !== 1) {
       throw new TensorLoopError(`${op}: the function must return a scalar, got shape ${shapeString(value.shape)}`);
     }
@@ -52,18 +56,28 @@ function takeGradients(inputs: readonly Tensor[], f: () => Tensor, op: string, k
   }
 }
 
+function assertFunction(op: string, f: unknown): void {
+  if (typeof f !== 'function') throw new TensorLoopError(`${op}: expected a function, got ${describeValue(f)}`);
+}
+
 /** `grad(f)(...xs)`: the gradient of scalar f with respect to each argument. */
 export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor[] {
+  assertFunction('grad', f);
   return (...xs) => takeGradients(xs, () => f(...xs), 'grad', false)[1];
 }
 
 /** `valueAndGrad(f)(...xs)`: [f(...xs), gradient for each argument]. */
 export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => [Tensor, Tensor[]] {
+  assertFunction('valueAndGrad', f);
   return (...xs) => takeGradients(xs, () => f(...xs), 'valueAndGrad');
 }
 
 /** `valueWithGradient(model, m => loss)`: the loss and one gradient per parameter path. */
 export function valueWithGradient<M extends Differentiable>(model: M, f: (model: M) => Tensor): [Tensor, Gradients] {
+  assertFunction('valueWithGradient', f);
+  if (typeof model?.namedParameters !== 'function') {
+    throw new TensorLoopError(`valueWithGradient: expected a model with namedParameters(), got ${describeValue(model)}`);
+  }
   const named = model.namedParameters();
   const [value, grads] = takeGradients(named.map(([, t]) => t), () => f(model), 'valueWithGradient');
   return [value, new Map(named.map(([path], i) => [path, grads[i]!]))];

@@ -36,6 +36,7 @@ export class Activation extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     return this.f(x);
   }
 }

@@ -46,6 +46,7 @@ export class MultiHeadAttention extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     if (x.rank !== 3 || x.shape[2] !== this.modelSize) {
       throw this.error(`expected input [batch, time, ${this.modelSize}], got ${shapeString(x.shape)}`);
     }

@@ -52,6 +52,7 @@ export class Conv2D extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     const channels = this.weight.shape[2]!;
     if (x.rank !== 4 || x.shape[3] !== channels) {
       throw this.error(`expected input with ${channels} channels, got ${shapeString(x.shape)}`);

@@ -45,6 +45,7 @@ export class Dense extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     if (x.rank < 1 || x.shape[x.rank - 1] !== this.inputSize) {
       throw this.error(`expected input with last dimension ${this.inputSize}, got ${shapeString(x.shape)}`);
     }

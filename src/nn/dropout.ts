@@ -20,6 +20,7 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     if (!this.training || this.rate === 0) return x;
     return dropout(x, this.rate, { seed: Math.floor(this.random.next() * 2 ** 32) });
   }

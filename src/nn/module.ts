@@ -5,7 +5,7 @@
 // each child its path, so a layer's errors can name it: `conv1 (Conv2D): ...`.
 
 import type { Device } from '../device/device.js';
-import { TensorLoopError } from '../errors.js';
+import { TensorLoopError, describeValue, shapeString } from '../errors.js';
 import { keep } from '../memory.js';
 import { Tensor } from '../tensor.js';
 
@@ -65,6 +65,13 @@ export abstract class Module {
   describe(): string {
     const path = modulePaths.get(this);
     return path ? `${path} (${this.constructor.name})` : this.constructor.name;
+  }
+
+  /** Every layer's forward starts here: its input must be a live Tensor, else a
+   * TensorLoopError naming the layer and the value (not the engine's TypeError later). */
+  protected assertInput(x: unknown): asserts x is Tensor {
+    if (!(x instanceof Tensor)) throw this.error(`forward expects a Tensor, got ${describeValue(x)}`);
+    if (x.isDisposed) throw this.error(`forward got a disposed tensor ${shapeString(x.shape)}`);
   }
 
   /** A TensorLoopError whose message starts with this layer's path and class. */

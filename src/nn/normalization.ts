@@ -45,6 +45,7 @@ export class BatchNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     if (x.rank < 2 || x.shape[x.rank - 1] !== this.featureCount) {
       throw this.error(`expected input with ${this.featureCount} features on the last axis, got ${shapeString(x.shape)}`);
     }
@@ -87,6 +88,7 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     if (x.rank < 1 || x.shape[x.rank - 1] !== this.featureCount) {
       throw this.error(`expected input with ${this.featureCount} features on the last axis, got ${shapeString(x.shape)}`);
     }

@@ -25,6 +25,7 @@ abstract class Pool2D extends Module {
   }
 
   protected checkInput(x: Tensor): void {
+    this.assertInput(x);
     if (x.rank !== 4) throw this.error(`expected NHWC input (rank 4), got ${shapeString(x.shape)}`);
   }
 }
@@ -45,6 +46,7 @@ export class AvgPool2D extends Pool2D {
 
 export class GlobalAvgPool2D extends Module {
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     if (x.rank !== 4) throw this.error(`expected NHWC input (rank 4), got ${shapeString(x.shape)}`);
     return mean(x, [1, 2]);
   }
@@ -52,6 +54,7 @@ export class GlobalAvgPool2D extends Module {
 
 export class Flatten extends Module {
   forward(x: Tensor): Tensor {
+    this.assertInput(x);
     if (x.rank < 1) throw this.error(`expected a batch axis, got a scalar`);
     return reshape(x, [x.shape[0]!, -1]);
   }

@@ -5,8 +5,8 @@
 import { record } from '../autodiff/tape.js';
 import { kernelFor, stridesOf } from '../kernels/kernel.js';
 import { concatKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedCopyKernel } from '../kernels/movement.js';
-import { TensorLoopError, shapeString } from '../errors.js';
-import { type Shape, type Tensor, sizeOf } from '../tensor.js';
+import { TensorLoopError, describeValue, shapeString } from '../errors.js';
+import { type Shape, type Tensor, assertShape, sizeOf } from '../tensor.js';
 import type { DType } from '../dtype.js';
 import { sumToShape } from './reduce.js';
 import { assertSameDevice, assertTensor, broadcastShapes, checkIndexRange, composite, normalizeAxis, sameShape, assertOutputAllocatable } from './util.js';
@@ -14,6 +14,7 @@ import { assertSameDevice, assertTensor, broadcastShapes, checkIndexRange, compo
 /** Same elements, new shape; one dimension may be -1 (inferred). Free: shares storage. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   assertTensor('reshape', x);
+  assertShape('reshape', shape, 'target shape', true);
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
     throw new TensorLoopError(`reshape: bad target shape ${shapeString(shape)}`);
@@ -32,6 +33,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 /** Permutes axes; the default reverses them. */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   assertTensor('transpose', x);
+  if (perm !== undefined) assertShape('transpose', perm, 'perm');
   const order = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
   if (order.length !== x.rank || [...order].sort((a, b) => a - b).some((p, i) => p !== i)) {
     throw new TensorLoopError(`transpose: perm ${JSON.stringify(order)} is not a permutation of ${x.rank} axes of ${shapeString(x.shape)}`);
@@ -49,6 +51,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
 /** Repeats x along size-1 (or missing leading) axes to `shape`, NumPy style. */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   assertTensor('broadcastTo', x);
+  assertShape('broadcastTo', shape);
   const outShape = broadcastShapes('broadcastTo', x.shape, shape);
   if (!sameShape(outShape, shape)) {
     throw new TensorLoopError(`broadcastTo: cannot broadcast ${shapeString(x.shape)} to ${shapeString(shape)}`);
@@ -66,6 +69,8 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
 /** The box starting at `begin` of extent `size` (-1: to the end), as tf.slice. */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   assertTensor('slice', x);
+  assertShape('slice', begin, 'begin');
+  if (size !== undefined) assertShape('slice', size, 'size', true);
   if (begin.length !== x.rank || (size && size.length !== x.rank)) {
     throw new TensorLoopError(`slice: begin ${JSON.stringify(begin)} and size ${JSON.stringify(size)} must have one entry per axis of ${shapeString(x.shape)}`);
   }
@@ -86,6 +91,9 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
 /** Adds `paddings[k] = [before, after]` elements of `value` around axis k. */
 export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
   assertTensor('pad', x);
+  if (!Array.isArray(paddings as unknown) || paddings.some((p) => !Array.isArray(p as unknown))) {
+    throw new TensorLoopError(`pad: paddings must be an array of [before, after] pairs, got ${describeValue(paddings)}`);
+  }
   if (paddings.length !== x.rank || paddings.some((p) => p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
     throw new TensorLoopError(`pad: paddings ${JSON.stringify(paddings)} must be one [before, after] pair of non-negative integers per axis of ${shapeString(x.shape)}`);
   }

@@ -19,10 +19,10 @@
 
 import type { Device } from '../device/device.js';
 import { noGrad } from '../autodiff/tape.js';
-import { TensorLoopError, shapeString } from '../errors.js';
+import { TensorLoopError, describeValue, shapeString } from '../errors.js';
 import { keep, tidy } from '../memory.js';
 import { mul } from '../ops/elementwise.js';
-import { type Tensor, fromData, zeros } from '../tensor.js';
+import { Tensor, fromData, zeros } from '../tensor.js';
 
 /** Anything with named parameters: a Module. */
 export interface ParameterSource {
@@ -76,12 +76,19 @@ export abstract class Optimizer {
   /** Applies one step: every parameter that has a gradient in `grads` moves. */
   update(model: ParameterSource, grads: Map<string, Tensor>): void {
     const name = this.constructor.name;
+    if (typeof model?.namedParameters !== 'function') {
+      throw new TensorLoopError(`${name}.update: expected a model with namedParameters(), got ${describeValue(model)}`);
+    }
+    if (!(grads instanceof Map)) {
+      throw new TensorLoopError(`${name}.update: grads must be a Map from parameter path to gradient Tensor, got ${describeValue(grads)}`);
+    }
     checkHyperparameter(name, 'learningRate', this.learningRate, 0, Infinity);
     const named = model.namedParameters();
     const byPath = new Map(named);
     for (const [path, g] of grads) {
       const p = byPath.get(path);
       if (!p) throw new TensorLoopError(`${name}.update: gradient for '${path}', which is not a parameter of the model`);
+      if (!(g instanceof Tensor)) throw new TensorLoopError(`${name}.update: the gradient for '${path}' must be a Tensor, got ${describeValue(g)}`);
       if (g.isDisposed) throw new TensorLoopError(`${name}.update: the gradient for '${path}' was disposed`);
       if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i])) {
         throw new TensorLoopError(`${name}.update: gradient for '${path}' has shape ${shapeString(g.shape)}, parameter has ${shapeString(p.shape)}`);
