@@ -2,7 +2,7 @@
 // numbers promoted to scalars; broadcast shapes; axis normalization. Every failure is a
 // TensorLoopError naming the op.
 
-import { TensorLoopError, shapeString } from '../errors.js';
+import { TensorLoopError, describeValue, shapeString } from '../errors.js';
 import { cpuData } from '../kernels/kernel.js';
 import { type Shape, Tensor, assertHostAllocatable, scalar } from '../tensor.js';
 import { isRecording } from '../autodiff/tape.js';
@@ -11,7 +11,7 @@ import { tidy } from '../memory.js';
 export type TensorLike = Tensor | number;
 
 export function assertTensor(op: string, x: unknown, name = 'x'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TensorLoopError(`${op}: ${name} must be a Tensor, got ${typeof x}`);
+  if (!(x instanceof Tensor)) throw new TensorLoopError(`${op}: ${name} must be a Tensor, got ${describeValue(x)}`);
   if (x.isDisposed) throw new TensorLoopError(`${op}: ${name} ${shapeString(x.shape)} was disposed`);
 }
 

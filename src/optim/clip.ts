@@ -3,7 +3,7 @@
 // gradients scaled together so that √(Σ‖g‖²) ≤ maxNorm, as torch.nn.utils.clip_grad_norm_
 // and tf.clip_by_global_norm). Both return new gradients and read nothing back.
 
-import { TensorLoopError } from '../errors.js';
+import { TensorLoopError, describeValue } from '../errors.js';
 import { add, clip, div, maximum, mul, sqrt, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { composite } from '../ops/util.js';
@@ -11,13 +11,19 @@ import { type Tensor, scalar } from '../tensor.js';
 
 export type GradientMap = Map<string, Tensor>;
 
+function assertGradientMap(op: string, grads: unknown): void {
+  if (!(grads instanceof Map)) throw new TensorLoopError(`${op}: grads must be a Map from parameter path to gradient Tensor, got ${describeValue(grads)}`);
+}
+
 export function clipByValue(grads: GradientMap, limit: number): GradientMap {
+  assertGradientMap('clipByValue', grads);
   if (!(limit > 0)) throw new TensorLoopError(`clipByValue: limit must be positive, got ${limit}`);
   return new Map([...grads].map(([path, g]) => [path, clip(g, -limit, limit)]));
 }
 
 /** √(Σ over every gradient of Σ g²), as a scalar tensor. */
 export function globalNorm(grads: GradientMap): Tensor {
+  assertGradientMap('globalNorm', grads);
   const list = [...grads.values()];
   if (list.length === 0) return scalar(0);
   return composite(() => sqrt(list.map((g) => sum(square(g))).reduce((a, b) => add(a, b))));
@@ -26,6 +32,7 @@ export function globalNorm(grads: GradientMap): Tensor {
 /** Scales every gradient by maxNorm / max(globalNorm, maxNorm): unchanged when the norm
  * is within bounds. */
 export function clipByGlobalNorm(grads: GradientMap, maxNorm: number): GradientMap {
+  assertGradientMap('clipByGlobalNorm', grads);
   if (!(maxNorm > 0)) throw new TensorLoopError(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
   if (grads.size === 0) return new Map();
   return composite(() => {

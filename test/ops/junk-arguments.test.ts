@@ -10,7 +10,7 @@ import { cpu } from '../../src/device/cpu.js';
 import { TensorLoopError } from '../../src/errors.js';
 import { Conv2D, Dense, LayerNorm, MaxPool2D } from '../../src/nn/index.js';
 import * as ops from '../../src/ops/index.js';
-import { Adam, SGD } from '../../src/optim/index.js';
+import { Adam, SGD, clipByGlobalNorm, clipByValue } from '../../src/optim/index.js';
 import { arange, liveTensorCount, ones, tensor, zeros } from '../../src/tensor.js';
 
 const device = cpu;
@@ -45,6 +45,9 @@ const cases: [string, () => unknown, RegExp?][] = [
   ['SGD.update', () => new SGD(dense, { learningRate: 0.1 }).update(dense, junk), /Map.*null/],
   ['Adam.update', () => new Adam(dense).update(dense, {} as never), /Map/],
   ['Adam.update', () => new Adam(dense).update(junk, new Map()), /model/],
+  ['clipByGlobalNorm', () => clipByGlobalNorm(junk, 1), /Map.*null/],
+  ['clipByValue', () => clipByValue([] as never, 1), /Map.*\[\]/],
+  ['matmul', () => ops.matmul(t, junk), /b must be a Tensor, got null/],
   ['Dense', () => dense.forward(junk), /Tensor.*null/],
   ['Conv2D', () => conv.forward('x' as never), /Tensor/],
   ['LayerNorm', () => norm.forward(junk), /Tensor/],
