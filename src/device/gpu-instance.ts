@@ -24,6 +24,12 @@ export const BROWSER_HINT =
   'WebGPU needs a browser that has it (Chrome or Edge 113+, Safari 26, Firefox 141+; Chromium on Linux with ' +
   '--enable-unsafe-webgpu) and a secure context (https, or http on localhost)';
 
+/** Dawn instances by their flags, kept for the life of the process. Dawn's Node binding keeps
+ * polling an instance after the devices made from it are disposed; once the garbage
+ * collector freed a disposed device's instance, that poll read freed memory and the process
+ * aborted (a second device made and disposed, then any later GPU wait). */
+const dawnInstances = new Map<string, GPU>();
+
 /** `navigator.gpu` when there is one (unless Dawn flags ask for Dawn), else Dawn's bindings in Node. */
 export async function gpuInstance(dawnFlags?: readonly string[]): Promise<GpuInstance> {
   const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
@@ -39,5 +45,9 @@ export async function gpuInstance(dawnFlags?: readonly string[]): Promise<GpuIns
   }
   const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process!.env;
   env.XDG_RUNTIME_DIR ??= '/tmp'; // Vulkan loaders warn (and some fail) without it
-  return { gpu: dawn.create([...(dawnFlags ?? [])]), constants: dawn.globals as unknown as GpuConstants, source: 'dawn' };
+  const flags = [...(dawnFlags ?? [])];
+  const key = flags.join('\n');
+  let gpu = dawnInstances.get(key);
+  if (!gpu) dawnInstances.set(key, (gpu = dawn.create(flags)));
+  return { gpu, constants: dawn.globals as unknown as GpuConstants, source: 'dawn' };
 }
