@@ -31,13 +31,15 @@ export async function writeFileAtomically(path: string, bytes: Uint8Array, owner
   let file: Awaited<ReturnType<typeof fs.open>> | undefined;
   for (let attempt = 0; !file; attempt++) {
     temporary = join(directory, temporaryName(basename(path)));
+    // in flight before it exists: a concurrent save's clean-up must never take it for stale
+    inFlight.add(temporary);
     try {
       file = await fs.open(temporary, 'wx'); // fails if the name exists: never shared
     } catch (error) {
+      inFlight.delete(temporary);
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) fail('write', error);
     }
   }
-  inFlight.add(temporary);
   try {
     try {
       await file.writeFile(bytes);
