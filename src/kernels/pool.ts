@@ -168,6 +168,28 @@ fn tapIndex(w: Window, kh: u32, kw: u32) -> i32 { // -1 when the tap is in the p
 }
 ${WGSL_IEEE}`;
 
+// What both gradient kernels ask of a window, over the `x` they bind: the index of its first
+// maximum (a NaN tap is the maximum, as on the CPU; -1 when every tap is padding), and how many
+// of its taps lie inside the image.
+const POOL_BACKWARD_HELPERS = /* wgsl */ `
+fn firstMaxTap(w: Window) -> i32 {
+  var at = -1; var bestValue = 0.0;
+  for (var kh = 0u; kh < u.kH; kh++) {
+    for (var kw = 0u; kw < u.kW; kw++) {
+      let j = tapIndex(w, kh, kw);
+      if (j >= 0 && (at < 0 || (!isNan(bestValue) && (isNan(x[j]) || x[j] > bestValue)))) { at = j; bestValue = x[j]; }
+    }
+  }
+  return at;
+}
+fn inBoundsTaps(w: Window) -> u32 {
+  var count = 0u;
+  for (var kh = 0u; kh < u.kH; kh++) {
+    for (var kw = 0u; kw < u.kW; kw++) { if (tapIndex(w, kh, kw) >= 0) { count++; } }
+  }
+  return count;
+}`;
+
 // One invocation computes one output element y[n, oh, ow, c]: the max (or mean) over the
 // in-bounds taps of its window (maxNan: a NaN tap makes the max NaN).
 function pool2dWgsl(op: PoolOp): string {
@@ -200,13 +222,7 @@ function pool2dBackwardByWindowWgsl(op: PoolOp): string {
   const body =
     op === 'max'
       ? /* wgsl */ `
-  var at = -1; var bestValue = 0.0;
-  for (var kh = 0u; kh < u.kH; kh++) {
-    for (var kw = 0u; kw < u.kW; kw++) {
-      let j = tapIndex(w, kh, kw);
-      if (j >= 0 && (at < 0 || (!isNan(bestValue) && (isNan(x[j]) || x[j] > bestValue)))) { at = j; bestValue = x[j]; }
-    }
-  }
+  let at = firstMaxTap(w);
   for (var kh = 0u; kh < u.kH; kh++) {
     for (var kw = 0u; kw < u.kW; kw++) {
       let j = tapIndex(w, kh, kw);
@@ -215,18 +231,14 @@ function pool2dBackwardByWindowWgsl(op: PoolOp): string {
   }
   if (at >= 0) { dx[at] = g; }`
       : /* wgsl */ `
-  var count = 0u;
-  for (var kh = 0u; kh < u.kH; kh++) {
-    for (var kw = 0u; kw < u.kW; kw++) { if (tapIndex(w, kh, kw) >= 0) { count++; } }
-  }
-  let share = g / f32(count);
+  let share = g / f32(inBoundsTaps(w));
   for (var kh = 0u; kh < u.kH; kh++) {
     for (var kw = 0u; kw < u.kW; kw++) {
       let j = tapIndex(w, kh, kw);
       if (j >= 0) { dx[j] = share; }
     }
   }`;
-  return /* wgsl */ `${POOL_HEADER}
+  return /* wgsl */ `${POOL_HEADER}${POOL_BACKWARD_HELPERS}
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
@@ -247,21 +259,10 @@ function pool2dBackwardWgsl(op: PoolOp): string {
   const body =
     op === 'max'
       ? /* wgsl */ `
-        var at = -1; var bestValue = 0.0;
-        for (var kh2 = 0u; kh2 < u.kH; kh2++) {
-          for (var kw2 = 0u; kw2 < u.kW; kw2++) {
-            let j = tapIndex(w, kh2, kw2);
-            if (j >= 0 && (at < 0 || (!isNan(bestValue) && (isNan(x[j]) || x[j] > bestValue)))) { at = j; bestValue = x[j]; }
-          }
-        }
-        if (at == i32(index)) { acc += dy[o]; }`
+        if (firstMaxTap(w) == i32(index)) { acc += dy[o]; }`
       : /* wgsl */ `
-        var count = 0u;
-        for (var kh2 = 0u; kh2 < u.kH; kh2++) {
-          for (var kw2 = 0u; kw2 < u.kW; kw2++) { if (tapIndex(w, kh2, kw2) >= 0) { count++; } }
-        }
-        acc += dy[o] / f32(count);`;
-  return /* wgsl */ `${POOL_HEADER}
+        acc += dy[o] / f32(inBoundsTaps(w));`;
+  return /* wgsl */ `${POOL_HEADER}${POOL_BACKWARD_HELPERS}
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
