@@ -52,11 +52,7 @@ export class Adam extends Optimizer {
     checkOptions(new.target.name, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
     const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0 } = options;
     super(model, learningRate);
-    const name = new.target.name;
-    checkHyperparameter(name, 'beta1', beta1, 0, 1);
-    checkHyperparameter(name, 'beta2', beta2, 0, 1);
-    checkHyperparameter(name, 'epsilon', epsilon, 0, Infinity);
-    checkHyperparameter(name, 'weightDecay', weightDecay, 0, Infinity);
+    this.checkHyperparameters({ beta1, beta2, epsilon, weightDecay });
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;
@@ -65,6 +61,14 @@ export class Adam extends Optimizer {
 
   hyperparameters(): Record<string, number | boolean> {
     return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
+  }
+
+  protected checkHyperparameters(h: Record<string, number | boolean>): void {
+    const name = this.constructor.name;
+    checkHyperparameter(name, 'beta1', h.beta1 as number, 0, 1);
+    checkHyperparameter(name, 'beta2', h.beta2 as number, 0, 1);
+    checkHyperparameter(name, 'epsilon', h.epsilon as number, 0, Infinity);
+    checkHyperparameter(name, 'weightDecay', h.weightDecay as number, 0, Infinity);
   }
 
   protected applyUpdate(param: Tensor, grad: Tensor, state: SlotState, step: number): void {

@@ -70,8 +70,14 @@ export abstract class Optimizer {
    * the optimizer owns alone. */
   protected abstract applyUpdate(param: Tensor, grad: Tensor, state: SlotState, step: number): void;
 
-  /** Hyperparameters other than the learning rate, for checkpoints and logs. */
+  /** Hyperparameters other than the learning rate, for checkpoints and logs; loadState
+   * sets them back (they are fields of the same names). */
   abstract hyperparameters(): Record<string, number | boolean>;
+
+  /** Throws unless `h` (a full set, as hyperparameters() returns) is valid for this
+   * optimizer, including that it keeps the same state slots (SGD's momentum cannot go
+   * from 0 to 0.9 by a load: the velocity state would be missing). */
+  protected abstract checkHyperparameters(h: Record<string, number | boolean>): void;
 
   /** Applies one step: every parameter that has a gradient in `grads` moves. */
   update(model: ParameterSource, grads: Map<string, Tensor>): void {
@@ -170,7 +176,9 @@ export abstract class Optimizer {
     for (const [path, count] of Object.entries(parameterSteps)) {
       if (!Number.isInteger(count) || count < 0 || count > state.step) throw new TensorLoopError(`${name}.loadState: bad step ${count} for '${path}' (the optimizer's step is ${state.step})`);
     }
+    const hyperparameters = this.savedHyperparameters(state.hyperparameters ?? {});
     this.disposeState();
+    Object.assign(this, hyperparameters);
     for (const [path, count] of Object.entries(parameterSteps)) this.parameterSteps.set(path, count);
     for (const [path, s] of slots) {
       const copy: SlotState = {};
@@ -179,6 +187,26 @@ export abstract class Optimizer {
     }
     this.step = state.step;
     if (typeof state.hyperparameters.learningRate === 'number') this.learningRate = state.hyperparameters.learningRate;
+  }
+
+  /** This optimizer's hyperparameters with the saved ones in their place (one missing from
+   * an older checkpoint keeps its value), checked. */
+  private savedHyperparameters(saved: Record<string, number | boolean>): Record<string, number | boolean> {
+    const name = this.constructor.name;
+    const current = this.hyperparameters();
+    const merged = { ...current };
+    for (const [key, value] of Object.entries(saved)) {
+      if (key === 'learningRate') continue;
+      if (!(key in current)) throw new TensorLoopError(`${name}.loadState: unknown hyperparameter ${key} (${name} has ${Object.keys(current).join(', ')})`);
+      if (typeof value !== typeof current[key]) throw new TensorLoopError(`${name}.loadState: hyperparameter ${key} = ${JSON.stringify(value)} should be a ${typeof current[key]}`);
+      merged[key] = value;
+    }
+    try {
+      this.checkHyperparameters(merged);
+    } catch (error) {
+      throw error instanceof TensorLoopError ? new TensorLoopError(`${name}.loadState: ${error.message}`) : error;
+    }
+    return merged;
   }
 
   /** Moves the state tensors to `device` (after moving the model there). */

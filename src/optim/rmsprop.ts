@@ -7,6 +7,7 @@
 // Every device runs the rule as one fused in-place op per parameter (applyRMSPropUpdate);
 // rmspropUpdate writes it out with elementwise ops, the definition the kernels are tested against.
 
+import { TensorLoopError } from '../errors.js';
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
 import { type RMSPropUpdateHyperparameters, applyRMSPropUpdate } from '../ops/optimizer-updates.js';
 import type { Tensor } from '../tensor.js';
@@ -49,8 +50,9 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSPropState, 
 export class RMSProp extends Optimizer {
   rho: number;
   epsilon: number;
-  /** Fixed at construction: it decides whether there is a velocity slot. */
+  /** Whether it is 0 decides whether there is a velocity slot: fixed at construction. */
   readonly momentum: number;
+  /** Fixed at construction: it decides whether there is a meanGradient slot. */
   readonly centered: boolean;
   protected readonly slotNames: readonly string[];
 
@@ -58,9 +60,7 @@ export class RMSProp extends Optimizer {
     checkOptions('RMSProp', options, ['learningRate', 'rho', 'epsilon', 'momentum', 'centered']);
     const { learningRate = 1e-3, rho = 0.9, epsilon = 1e-8, momentum = 0, centered = false } = options;
     super(model, learningRate);
-    checkHyperparameter('RMSProp', 'rho', rho, 0, 1);
-    checkHyperparameter('RMSProp', 'epsilon', epsilon, 0, Infinity);
-    checkHyperparameter('RMSProp', 'momentum', momentum, 0, Infinity);
+    this.checkHyperparameters({ rho, epsilon, momentum, centered: centered === true });
     this.rho = rho;
     this.epsilon = epsilon;
     this.momentum = momentum;
@@ -70,6 +70,16 @@ export class RMSProp extends Optimizer {
 
   hyperparameters(): Record<string, number | boolean> {
     return { rho: this.rho, epsilon: this.epsilon, momentum: this.momentum, centered: this.centered };
+  }
+
+  protected checkHyperparameters(h: Record<string, number | boolean>): void {
+    checkHyperparameter('RMSProp', 'rho', h.rho as number, 0, 1);
+    checkHyperparameter('RMSProp', 'epsilon', h.epsilon as number, 0, Infinity);
+    checkHyperparameter('RMSProp', 'momentum', h.momentum as number, 0, Infinity);
+    // the slots are fixed at construction (slotNames is unset while the constructor checks)
+    if (this.slotNames && (h.centered !== this.centered || (h.momentum as number) > 0 !== this.momentum > 0)) {
+      throw new TensorLoopError(`RMSProp: centered ${h.centered} and momentum ${h.momentum} need other state slots than this RMSProp's (centered ${this.centered}, momentum ${this.momentum}); construct it with matching ones`);
+    }
   }
 
   protected applyUpdate(param: Tensor, grad: Tensor, state: SlotState): void {

@@ -43,9 +43,7 @@ export class SGD extends Optimizer {
     checkOptions('SGD', options, ['learningRate', 'momentum', 'nesterov', 'weightDecay']);
     const { learningRate = 0.01, momentum = 0, nesterov = false, weightDecay = 0 } = options;
     super(model, learningRate);
-    checkHyperparameter('SGD', 'momentum', momentum, 0, Infinity);
-    checkHyperparameter('SGD', 'weightDecay', weightDecay, 0, Infinity);
-    if (nesterov && momentum === 0) throw new TensorLoopError('SGD: nesterov needs a momentum above 0');
+    this.checkHyperparameters({ momentum, nesterov, weightDecay });
     this.momentum = momentum;
     this.nesterov = nesterov;
     this.weightDecay = weightDecay;
@@ -54,6 +52,16 @@ export class SGD extends Optimizer {
 
   hyperparameters(): Record<string, number | boolean> {
     return { momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+
+  protected checkHyperparameters(h: Record<string, number | boolean>): void {
+    checkHyperparameter('SGD', 'momentum', h.momentum as number, 0, Infinity);
+    checkHyperparameter('SGD', 'weightDecay', h.weightDecay as number, 0, Infinity);
+    if (h.nesterov && h.momentum === 0) throw new TensorLoopError('SGD: nesterov needs a momentum above 0');
+    // the slots are fixed at construction (slotNames is unset while the constructor checks)
+    if (this.slotNames && (h.momentum as number) > 0 !== this.slotNames.includes('velocity')) {
+      throw new TensorLoopError(`SGD: momentum ${h.momentum} needs ${this.slotNames.length > 0 ? 'no' : 'a'} velocity state, which this SGD (momentum ${this.momentum}) ${this.slotNames.length > 0 ? 'has' : 'lacks'}; construct it with a matching momentum`);
+    }
   }
 
   protected applyUpdate(param: Tensor, grad: Tensor, state: SlotState): void {

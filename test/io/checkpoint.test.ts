@@ -74,7 +74,7 @@ test('round trip is bit-exact for parameters, state and optimizer moments', asyn
   const path = join(dir, 'sub', 'a.safetensors');
   await saveCheckpoint(path, { model, optimizer: opt, extra: { epoch: 3, note: 'hi' } });
   const copy = new Tiny(99);
-  const copyOpt = new Adam(copy, { learningRate: 0.5 });
+  const copyOpt = new Adam(copy, { learningRate: 0.5, beta1: 0.5, beta2: 0.9 });
   const { extra } = await loadCheckpoint(path, { model: copy, optimizer: copyOpt });
   assert.equal(extra, { epoch: 3, note: 'hi' });
   for (const [[name, a], [, b]] of [...model.namedParameters(), ...model.namedState()].map((p, i) => [p, [...copy.namedParameters(), ...copy.namedState()][i]!] as const)) {
@@ -84,6 +84,7 @@ test('round trip is bit-exact for parameters, state and optimizer moments', asyn
   const sb = copyOpt.state();
   assert.is(sb.step, 3);
   assert.is(sb.hyperparameters.learningRate, 0.01);
+  assert.equal([sb.hyperparameters.beta1, sb.hyperparameters.beta2], [0.9, 0.999], 'the betas come back too');
   assert.equal(sb.tensors.map(([n]) => n).sort(), sa.tensors.map(([n]) => n).sort());
   for (const [name, t] of sa.tensors) assert.equal(await sb.tensors.find(([n]) => n === name)![1].data(), await t.data(), name);
   assert.equal((await readdir(join(dir, 'sub'))).filter((f) => f.includes('.tmp-')), [], 'no temporary file is left');

@@ -172,3 +172,31 @@ test('memory stays flat over 50 steps inside per-step scopes', async () => {
 });
 
 test.run();
+
+test('loadState restores the hyperparameters (momentum, betas, rho), not only the learning rate', async () => {
+  const a = new Pair();
+  const b = new Pair();
+  const cases: [Optimizer, Optimizer, Record<string, number | boolean>][] = [
+    [new SGD(a, { momentum: 0.8, nesterov: true, weightDecay: 0.1 }), new SGD(b, { momentum: 0.9 }), { momentum: 0.8, nesterov: true, weightDecay: 0.1 }],
+    [new Adam(a, { beta1: 0.85, beta2: 0.95, epsilon: 1e-6, weightDecay: 0.2 }), new Adam(b), { beta1: 0.85, beta2: 0.95, epsilon: 1e-6, weightDecay: 0.2 }],
+    [new AdamW(a, { beta1: 0.7 }), new AdamW(b, { beta1: 0.9 }), { beta1: 0.7, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 }],
+    [new RMSProp(a, { rho: 0.8, momentum: 0.5, centered: true, epsilon: 1e-4 }), new RMSProp(b, { momentum: 0.9, centered: true }), { rho: 0.8, epsilon: 1e-4, momentum: 0.5, centered: true }],
+  ];
+  for (const [from, to, expected] of cases) {
+    from.update(a, gradMap(0));
+    to.loadState(from.state());
+    assert.equal(to.hyperparameters(), expected, from.constructor.name);
+  }
+  // different state slots cannot come from a load; refused before anything changes
+  const withMomentum = new SGD(a, { momentum: 0.9 });
+  withMomentum.update(a, gradMap(0));
+  const plainState = new SGD(a);
+  plainState.update(a, gradMap(0));
+  assert.throws(() => withMomentum.loadState(plainState.state()), (e: Error) => e instanceof TensorLoopError && /velocity state/.test(e.message));
+  assert.is(withMomentum.momentum, 0.9);
+  assert.is(withMomentum.step, 1);
+  const centered = new RMSProp(b, { centered: true });
+  assert.throws(() => centered.loadState({ ...new RMSProp(b).state(), hyperparameters: { learningRate: 0.1, rho: 0.9, epsilon: 1e-8, momentum: 0, centered: false } }), /other state slots/);
+  assert.throws(() => new Adam(b).loadState({ type: 'Adam', step: 0, hyperparameters: { beta1: 1.5 }, tensors: [] }), (e: Error) => e instanceof TensorLoopError && /beta1/.test(e.message));
+  assert.throws(() => new Adam(b).loadState({ type: 'Adam', step: 0, hyperparameters: { gamma: 1 }, tensors: [] }), /unknown hyperparameter gamma/);
+});
