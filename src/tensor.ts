@@ -23,6 +23,11 @@ const finalizer = new FinalizationRegistry<{ storage: Storage; device: Device }>
   releaseStorage(storage, device);
 });
 
+/** `: <why it was freed>` when the tensor's owner left a note, else ''. */
+export function disposalNoteOf(t: Tensor): string {
+  return t.disposalNote ? `: ${t.disposalNote}` : '';
+}
+
 function releaseStorage(storage: Storage, device: Device): void {
   storage.refCount -= 1;
   if (storage.refCount === 0) device.release(storage);
@@ -34,6 +39,9 @@ export class Tensor {
   readonly size: number;
   /** Set by keep(): never disposed by a closing scope. */
   kept = false;
+  /** Why its owner freed it, when the owner says (the loop does for its lastStep* tensors):
+   * appended to the "was disposed" error. */
+  disposalNote: string | undefined;
   private disposedFlag = false;
 
   /** Use the creation functions; this wraps storage a kernel filled. */
@@ -59,7 +67,7 @@ export class Tensor {
 
   /** The device memory behind this tensor, for kernels. Throws if disposed. */
   get storage(): Storage {
-    if (this.disposedFlag) throw new TensorLoopError(`tensor ${this.id} ${shapeString(this.shape)} was disposed`);
+    if (this.disposedFlag) throw new TensorLoopError(`tensor ${this.id} ${shapeString(this.shape)} was disposed${disposalNoteOf(this)}`);
     return this.storageRef;
   }
 

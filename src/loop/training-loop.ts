@@ -15,7 +15,7 @@
 //     cleared at each new batch, so a cancelled batch never shows (or gets counted with)
 //     the previous batch's values;
 //   - tensors made by callbacks at the other events are freed after the event unless
-//     `keep()`-ed;
+//     `keep()`-ed; a lastStep* tensor used after its batch ended says so (step-notes.ts);
 //   - metrics are measured by a recorder that reads the device back at most once per batch;
 //   - the event loop turns before every batch (a macrotask, not just a microtask): Dawn
 //     finishes and frees GPU work only then, and a WebGPU process that records ~64k
@@ -41,6 +41,8 @@ import { History, HistoryRecorder } from './history.js';
 import { clipByGlobalNorm } from '../optim/clip.js';
 import type { LoopModel, LoopOptimizer, TrainingLoopState } from './state.js';
 import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
+import { noteStepTensorsFreed } from './step-notes.js';
+import { predict as predictBatches } from './predict.js';
 import { checkOptions } from '../options.js';
 
 /** `(output, target) => scalar mean loss`, e.g. softmaxCrossEntropy. */
@@ -205,6 +207,12 @@ export class TrainingLoop implements TrainingLoopState {
     }
   }
 
+  /** The model's outputs for `batches` (default: the validation set), concatenated into one
+   * tensor the caller owns: `predict` of predict.ts (no callbacks run). */
+  predict(model: LoopModel, batches: Iterable<LabeledBatch | Tensor> = this.validation): Promise<Tensor> {
+    return predictBatches(model, batches);
+  }
+
   private async epochLoop(model: LoopModel, epochs: number, step: DifferentiableStep): Promise<void> {
     const epochIterator = this.training[Symbol.iterator]();
     for (let i = 0; i < epochs; i++) {
@@ -254,9 +262,11 @@ export class TrainingLoop implements TrainingLoopState {
       if (training) this.globalStep += 1;
       return true;
     } finally {
-      for (const t of this.held) t.dispose();
+      const noteFreed = noteStepTensorsFreed(this);
+      for (const t of this.held) if (!t.kept) t.dispose();
       this.held = [];
       endScope();
+      noteFreed();
     }
   }
 
@@ -290,9 +300,11 @@ export class TrainingLoop implements TrainingLoopState {
   }
 
   /** Keeps a tensor made inside an inner scope (e.g. the forward output inside the
-   * gradient computation) alive until its batch ends. */
+   * gradient computation) alive until its batch ends: taken out of every scope but not
+   * marked kept, so the batch frees it unless someone `keep()`s it meanwhile. */
   holdForStep<T extends Tensor>(t: T): T {
-    this.held.push(keep(t));
+    keep(t).kept = false;
+    this.held.push(t);
     return t;
   }
 

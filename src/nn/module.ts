@@ -7,7 +7,7 @@
 import type { Device } from '../device/device.js';
 import { TensorLoopError, describeValue, shapeString } from '../errors.js';
 import { keep } from '../memory.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, disposalNoteOf } from '../tensor.js';
 
 /** The dotted path of each module, learned whenever a parent walks its children. */
 const modulePaths = new WeakMap<Module, string>();
@@ -71,7 +71,7 @@ export abstract class Module {
    * TensorLoopError naming the layer and the value (not the engine's TypeError later). */
   protected assertInput(x: unknown): asserts x is Tensor {
     if (!(x instanceof Tensor)) throw this.error(`forward expects a Tensor, got ${describeValue(x)}`);
-    if (x.isDisposed) throw this.error(`forward got a disposed tensor ${shapeString(x.shape)}`);
+    if (x.isDisposed) throw this.error(`forward got a disposed tensor ${shapeString(x.shape)}${disposalNoteOf(x)}`);
   }
 
   /** A TensorLoopError whose message starts with this layer's path and class. */

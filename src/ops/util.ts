@@ -4,7 +4,7 @@
 
 import { TensorLoopError, describeValue, shapeString } from '../errors.js';
 import { cpuData } from '../kernels/kernel.js';
-import { type Shape, Tensor, assertHostAllocatable, scalar } from '../tensor.js';
+import { type Shape, Tensor, assertHostAllocatable, disposalNoteOf, scalar } from '../tensor.js';
 import { isRecording } from '../autodiff/tape.js';
 import { tidy } from '../memory.js';
 
@@ -12,7 +12,7 @@ export type TensorLike = Tensor | number;
 
 export function assertTensor(op: string, x: unknown, name = 'x'): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TensorLoopError(`${op}: ${name} must be a Tensor, got ${describeValue(x)}`);
-  if (x.isDisposed) throw new TensorLoopError(`${op}: ${name} ${shapeString(x.shape)} was disposed`);
+  if (x.isDisposed) throw new TensorLoopError(`${op}: ${name} ${shapeString(x.shape)} was disposed${disposalNoteOf(x)}`);
 }
 
 export function assertSameDevice(op: string, tensors: readonly Tensor[]): void {

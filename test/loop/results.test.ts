@@ -67,6 +67,59 @@ test('predict returns the outputs of every batch in order, one tensor the caller
   bare.dispose();
 });
 
+test('loop.predict is predict: the validation set by default, or the batches given', async () => {
+  const { model, loop, validation } = setup();
+  const method = await loop.predict(model);
+  const standalone = await predict(model, validation);
+  assert.equal(method.shape, [7, 3]);
+  assert.ok(method.kept, 'the caller owns it');
+  assert.equal(Array.from(await method.data()), Array.from(await standalone.data()));
+  const first = await loop.predict(model, [validation[0]!]);
+  assert.equal(first.shape, [4, 3]);
+  for (const t of [method, standalone, first]) t.dispose();
+});
+
+test('a lastStep* tensor used after its batch ended names itself and tells about keep()', async () => {
+  const { model, loop } = setup();
+  const stored: Record<string, Tensor> = {};
+  let kept: Tensor | undefined;
+  await loop.fit(model, {
+    epochs: 1,
+    callbacks: [
+      {
+        onBatchEnd(l) {
+          if (!l.isTraining) return;
+          if (l.batchIndex === 0) kept = keep(l.lastStepOutput!);
+          if (l.batchIndex !== 1) return;
+          stored.output = l.lastStepOutput!;
+          stored.loss = l.lastStepLoss!;
+          stored.gradient = l.lastStepGradient!.get('weight')!;
+        },
+      },
+    ],
+  });
+  const messageOf = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'no error';
+  };
+  const output = messageOf(() => mean(stored.output!));
+  assert.match(output, /^mean: x \[4,3\] was disposed: it was the loop's lastStepOutput of training batch 2\/2 of epoch 1, freed when that batch ended/);
+  assert.match(output, /keep\(loop\.lastStepOutput\)/);
+  assert.match(messageOf(() => stored.loss!.storage), /was disposed: it was the loop's lastStepLoss of training batch 2\/2/);
+  assert.match(messageOf(() => model.forward(stored.output!)), /disposed.*: it was the loop's lastStepOutput/);
+  assert.match(messageOf(() => mean(stored.gradient!)), /lastStepGradient\.get\('weight'\)/);
+  assert.equal((await kept!.data()).length, 12, 'a kept one lives on (the training output, held past the gradient scope)');
+  assert.is(kept!.disposalNote, undefined);
+  kept!.dispose();
+  const own = tensor([1, 2]);
+  own.dispose();
+  assert.is(messageOf(() => mean(own)), 'mean: x [2] was disposed', 'other tensors keep the plain message');
+});
+
 test('custom metrics: a Metric object and a plain function, next to the built-ins', async () => {
   // the function: the batch's accuracy as a mean; weighted by samples it equals 'accuracy'
   const batchAccuracy = (output: Tensor, target: Tensor) => mean(cast(equal(argmax(output, -1), target), 'float32'));
