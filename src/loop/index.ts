@@ -8,6 +8,7 @@ export { CallbackError, type TrainingLoopCallback, type TrainingLoopCallbackFunc
 export { History } from './history.js';
 export { METRIC_NAMES, matthewsCorrelation, type MetricName, type Metric, type MetricFunction, type MetricSpec } from './metrics.js';
 export { predict } from './predict.js';
+export type { ClassWeight } from './class-weight.js';
 export { StatisticsRecorder, type ReportTrigger, type StatisticsEntry } from './statistics-recorder.js';
 export { ProgressPrinter, progressBar, type ProgressPrinterOptions, type ProgressOutput } from './callbacks/progress-printer.js';
 export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';

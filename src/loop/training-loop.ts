@@ -42,6 +42,7 @@ import { clipByGlobalNorm } from '../optim/clip.js';
 import type { LoopModel, LoopOptimizer, TrainingLoopState } from './state.js';
 import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
 import { noteStepTensorsFreed } from './step-notes.js';
+import { type ClassWeight, classWeightList, classWeightedLoss } from './class-weight.js';
 import { predict as predictBatches } from './predict.js';
 import { checkOptions } from '../options.js';
 
@@ -70,6 +71,8 @@ export interface TrainingLoopOptions {
   gradientClipNorm?: number;
   /** Updates once every K training batches with the mean of their gradients (see gradient-accumulator.ts). */
   accumulateGradients?: number;
+  /** A weight per class for the training loss, `[1, 5]` or `{0: 1, 1: 5}` (see class-weight.ts). */
+  classWeight?: ClassWeight;
 }
 
 export interface FitOptions {
@@ -107,6 +110,8 @@ export class TrainingLoop implements TrainingLoopState {
   lastStatsLog: StatisticsEntry[] | undefined;
 
   readonly gradientClipNorm: number | undefined;
+  /** The class weights of the training loss (lossFunction applies them while training). */
+  readonly classWeight: readonly number[] | undefined;
   private readonly accumulator: GradientAccumulator | undefined;
   /** Tensors of the current batch kept out of inner scopes (holdForStep), freed with it. */
   private held: Tensor[] = [];
@@ -115,8 +120,8 @@ export class TrainingLoop implements TrainingLoopState {
   private internal: TrainingLoopCallback[] = [];
 
   constructor(options: TrainingLoopOptions) {
-    checkOptions('TrainingLoop', options, ['training', 'validation', 'optimizer', 'lossFunction', 'metrics', 'callbacks', 'includeDefaultCallbacks', 'progress', 'gradientClipNorm', 'accumulateGradients']);
-    const { training, validation, optimizer, lossFunction, metrics = [], callbacks = [], includeDefaultCallbacks = true, progress = true, gradientClipNorm, accumulateGradients = 1 } = options;
+    checkOptions('TrainingLoop', options, ['training', 'validation', 'optimizer', 'lossFunction', 'metrics', 'callbacks', 'includeDefaultCallbacks', 'progress', 'gradientClipNorm', 'accumulateGradients', 'classWeight']);
+    const { training, validation, optimizer, lossFunction, metrics = [], callbacks = [], includeDefaultCallbacks = true, progress = true, gradientClipNorm, accumulateGradients = 1, classWeight } = options;
     if (gradientClipNorm !== undefined && !(gradientClipNorm > 0 && Number.isFinite(gradientClipNorm))) throw new TensorLoopError(`TrainingLoop: gradientClipNorm must be a finite number > 0, got ${gradientClipNorm}`);
     this.gradientClipNorm = gradientClipNorm;
     this.accumulator = accumulateGradients === 1 ? undefined : new GradientAccumulator(accumulateGradients);
@@ -130,7 +135,8 @@ export class TrainingLoop implements TrainingLoopState {
     this.training = training;
     this.validation = validation;
     this.optimizer = optimizer;
-    this.lossFunction = lossFunction;
+    this.classWeight = classWeight === undefined ? undefined : classWeightList(classWeight);
+    this.lossFunction = this.classWeight ? classWeightedLoss(lossFunction, this.classWeight, () => this.isTraining) : lossFunction;
     this.metrics = [...metrics];
     this.callbacks = [...callbacks];
     if (includeDefaultCallbacks) {
