@@ -11,6 +11,9 @@ interface NodeProcess {
   versions?: { node?: string };
   env?: Record<string, string | undefined>;
   getBuiltinModule?: NodeJS.Process['getBuiltinModule'];
+  on?(signal: string, handler: () => void): unknown;
+  off?(signal: string, handler: () => void): unknown;
+  exit?(code: number): never;
 }
 
 const nodeProcess = (globalThis as { process?: NodeProcess }).process;
@@ -67,4 +70,18 @@ export function afterEventLoopTurn(callback: () => void): void {
 /** Resolves after the event loop has turned once (see afterEventLoopTurn). */
 export function eventLoopTurn(): Promise<void> {
   return new Promise((resolve) => afterEventLoopTurn(resolve));
+}
+
+/** Calls `handler` at each `signal` the process receives (Node; Ctrl-C is SIGINT) instead of
+ * Node's default (exit). Returns what removes it. A browser has no signals: nothing happens. */
+export function onProcessSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void {
+  const process = nodeProcess;
+  if (!isNode || typeof process?.on !== 'function' || typeof process.off !== 'function') return () => {};
+  process.on(signal, handler);
+  return () => void process.off!(signal, handler);
+}
+
+/** Ends the process at once with `code` (Node); does nothing in a browser. */
+export function exitProcess(code: number): void {
+  if (isNode) nodeProcess?.exit?.(code);
 }

@@ -2,16 +2,29 @@
 // stream on every device. The generator is mulberry32 (Tommy Ettinger's 32-bit mixer):
 // tiny, fast, and good enough for initialization, shuffling and dropout masks.
 
+import { TensorLoopError } from './errors.js';
+
 export class Random {
-  private state: number;
+  /** The generator's whole state: one 32-bit word. */
+  private word: number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.word = seed >>> 0;
+  }
+
+  /** The state, to save (a checkpoint): `setState` with it continues the same stream. */
+  state(): number {
+    return this.word;
+  }
+
+  setState(state: number): void {
+    if (!(Number.isInteger(state) && state >= 0 && state < 2 ** 32)) throw new TensorLoopError(`Random.setState: the state must be an integer in [0, 2^32), got ${JSON.stringify(state)}`);
+    this.word = state;
   }
 
   /** A uniform float in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    let t = (this.word = (this.word + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

@@ -86,4 +86,35 @@ export class TrainingEpochs implements Iterable<Batches> {
   [Symbol.iterator](): Iterator<Batches> {
     return { next: () => ({ done: false, value: this.nextEpoch() }) };
   }
+
+  /** Where the shuffles stand (the last order and the generator), as JSON: `setState` with
+   * it makes the next epochs those that would have followed. */
+  state(): TrainingEpochsState {
+    return { order: Array.from(this.order), random: this.random.state() };
+  }
+
+  /** Checks everything (the order must be a permutation of this dataset's samples)
+   * before changing anything. */
+  setState(state: TrainingEpochsState): void {
+    const order = state?.order;
+    const count = this.order.length;
+    if (!Array.isArray(order) || order.length !== count) {
+      throw new TensorLoopError(`TrainingEpochs.setState: the saved order has ${Array.isArray(order) ? order.length : 'no'} sample indices, this dataset ${count} samples`);
+    }
+    const seen = new Uint8Array(count);
+    for (const i of order) {
+      if (!Number.isInteger(i) || i < 0 || i >= count || seen[i]) throw new TensorLoopError(`TrainingEpochs.setState: the saved order is not a permutation of 0…${count - 1} (at ${JSON.stringify(i)})`);
+      seen[i] = 1;
+    }
+    const random = new Random(0);
+    random.setState(state.random);
+    this.random.setState(random.state());
+    this.order.set(order);
+  }
+}
+
+/** TrainingEpochs' position as JSON (see TrainingEpochs.state). */
+export interface TrainingEpochsState {
+  order: number[];
+  random: number;
 }

@@ -31,3 +31,5 @@ export { earlyStopping, EarlyStopping, type EarlyStoppingOptions } from './callb
 export { reduceLearningRateOnPlateau, ReduceLearningRateOnPlateau, type ReduceLearningRateOnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
 export { type MonitorMode } from './callbacks/monitor.js';
 export { oneCycle, OneCycle, type OneCycleOptions } from './callbacks/one-cycle.js';
+export { modelCheckpoint, ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-checkpoint.js';
+export type { ResumeState } from './resume-state.js';

@@ -4,6 +4,7 @@
 
 import type { Device } from '../device/device.js';
 import type { Tensor } from '../tensor.js';
+import type { ResumeState } from './resume-state.js';
 import type { StatisticsEntry } from './statistics-recorder.js';
 
 /** What the loop needs of a model: a Module satisfies it. */
@@ -55,4 +56,9 @@ export interface TrainingLoopState {
 
   /** The running statistics of the phase, `loss` first; undefined right after a reset. */
   lastStatsLog: StatisticsEntry[] | undefined;
+
+  /** True once requestStop (or Ctrl-C) asked the fit to end after the current batch. */
+  stopRequested?: boolean;
+  /** What a checkpoint saved now needs to resume the run exactly (see resume-state.ts). */
+  resumeState?(): ResumeState | undefined;
 }

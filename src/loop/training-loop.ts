@@ -38,6 +38,8 @@ import type { TrainingLoopEvent } from './events.js';
 import type { MetricSpec } from './metrics.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
 import { History, HistoryRecorder } from './history.js';
+import { handleInterrupts } from './interrupt.js';
+import { type LoopPosition, type ResumePoint, type ResumeState, dataStateOf, resumeFromCheckpoint, resumeStateOf } from './resume-state.js';
 import { clipByGlobalNorm } from '../optim/clip.js';
 import type { LoopModel, LoopOptimizer, TrainingLoopState } from './state.js';
 import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
@@ -82,6 +84,14 @@ export interface FitOptions {
   /** Extra callbacks for this fit only, run after the loop's own. */
   callbacks?: readonly TrainingLoopCallback[];
   differentiableStep?: DifferentiableStep;
+  /** A checkpoint written by modelCheckpoint: continues that run exactly where it stood
+   * (model, optimizer, data order, Dropout streams, step; see resume-state.ts). */
+  resumeFrom?: string;
+  /** The 0-based epoch to start at (Keras' initial_epoch): `epochs` stays the run's total,
+   * so schedules continue; the training data skips the epochs before it. */
+  initialEpoch?: number;
+  /** Ctrl-C stops after the current batch (see interrupt.ts); default true, Node only. */
+  handleInterrupts?: boolean;
 }
 
 export class TrainingLoop implements TrainingLoopState {
@@ -108,6 +118,10 @@ export class TrainingLoop implements TrainingLoopState {
   epochCount: number | undefined;
   globalStep = 0;
   lastStatsLog: StatisticsEntry[] | undefined;
+  /** Set by requestStop (or Ctrl-C): the fit ends after the current batch. */
+  stopRequested = false;
+  /** Where the run stands, for checkpoints (see resume-state.ts). */
+  position: LoopPosition | undefined;
 
   readonly gradientClipNorm: number | undefined;
   /** The class weights of the training loss (lossFunction applies them while training). */
@@ -116,6 +130,8 @@ export class TrainingLoop implements TrainingLoopState {
   /** Tensors of the current batch kept out of inner scopes (holdForStep), freed with it. */
   private held: Tensor[] = [];
   private running = false;
+  /** Training batches the first epoch of a resumed fit skips (they ran before). */
+  private skipTrainingBatches = 0;
   /** The loop's own callbacks for the current fit (the History), run before the others. */
   private internal: TrainingLoopCallback[] = [];
 
@@ -152,9 +168,11 @@ export class TrainingLoop implements TrainingLoopState {
 
   /** Trains `model` for `epochs` epochs, validating after each; returns their History. */
   async fit(model: LoopModel, options: FitOptions): Promise<History> {
-    checkOptions('TrainingLoop.fit', options, ['epochs', 'device', 'callbacks', 'differentiableStep']);
-    const { epochs, device, callbacks = [], differentiableStep = defaultDifferentiableStep } = options;
+    checkOptions('TrainingLoop.fit', options, ['epochs', 'device', 'callbacks', 'differentiableStep', 'resumeFrom', 'initialEpoch', 'handleInterrupts']);
+    const { epochs, device, callbacks = [], differentiableStep = defaultDifferentiableStep, resumeFrom, initialEpoch = 0, handleInterrupts: interruptible = true } = options;
     if (!Number.isInteger(epochs) || epochs < 0) throw new TensorLoopError(`TrainingLoop.fit: epochs must be a non-negative integer, got ${epochs}`);
+    if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) throw new TensorLoopError(`TrainingLoop.fit: initialEpoch must be an integer in [0, epochs = ${epochs}], got ${initialEpoch}`);
+    if (resumeFrom !== undefined && options.initialEpoch !== undefined) throw new TensorLoopError('TrainingLoop.fit: give resumeFrom or initialEpoch, not both (the checkpoint knows its epoch)');
     if (!model || typeof model.forward !== 'function') throw new TensorLoopError('TrainingLoop.fit: model must have a forward(x) method');
     if (this.running) throw new TensorLoopError('TrainingLoop.fit: this loop is already fitting; await the first fit');
     callbacks.forEach((c, i) => checkCallback('TrainingLoop.fit', c, this.callbacks.length + i));
@@ -169,6 +187,8 @@ export class TrainingLoop implements TrainingLoopState {
     const history = new HistoryRecorder();
     this.callbacks.push(...callbacks);
     this.internal = [history];
+    this.stopRequested = false;
+    let removeInterruptHandler = (): void => {};
     try {
       this.epochCount = epochs;
       this.model = model;
@@ -177,8 +197,13 @@ export class TrainingLoop implements TrainingLoopState {
         await this.optimizer.to?.(device);
       }
       this.device = device ?? model.namedParameters()[0]?.[1].device;
-      await this.withEvents(FIT, () => this.epochLoop(model, epochs, differentiableStep));
+      const start: ResumePoint = resumeFrom === undefined ? { epoch: initialEpoch, batch: 0, globalStep: undefined, dataRestored: false } : await resumeFromCheckpoint(resumeFrom, { model, optimizer: this.optimizer, training: this.training, epochs });
+      this.globalStep = start.globalStep ?? this.globalStep;
+      if (interruptible) removeInterruptHandler = handleInterrupts(this);
+      await this.withEvents(FIT, () => this.epochLoop(model, epochs, differentiableStep, start));
     } finally {
+      removeInterruptHandler();
+      this.skipTrainingBatches = 0;
       this.clearStep();
       this.accumulator?.reset();
       this.statisticsRecorder?.reset();
@@ -219,9 +244,23 @@ export class TrainingLoop implements TrainingLoopState {
     return predictBatches(model, batches);
   }
 
-  private async epochLoop(model: LoopModel, epochs: number, step: DifferentiableStep): Promise<void> {
+  /** Ends the fit after the current batch, with the end events (batchEnd … fitEnd) as usual;
+   * the epoch's validation phase is skipped when training was cut short. Ctrl-C calls it. */
+  requestStop(): void {
+    if (this.running) this.stopRequested = true;
+  }
+
+  /** What a checkpoint saved now needs to resume the run exactly (see resume-state.ts). */
+  resumeState(): ResumeState | undefined {
+    return this.position && resumeStateOf(this.position, this);
+  }
+
+  private async epochLoop(model: LoopModel, epochs: number, step: DifferentiableStep, start: ResumePoint): Promise<void> {
     const epochIterator = this.training[Symbol.iterator]();
-    for (let i = 0; i < epochs; i++) {
+    if (!start.dataRestored) for (let i = 0; i < start.epoch; i++) epochIterator.next(); // the epochs that ran before
+    this.skipTrainingBatches = start.batch;
+    for (let i = start.epoch; i < epochs && !this.stopRequested; i++) {
+      this.position = { epoch: i, batch: 0, data: dataStateOf(this.training) };
       const next = epochIterator.next();
       if (next.done) {
         throw new TensorLoopError(`TrainingLoop.fit: \`training\` ran out after ${i} of ${epochs} epochs; it must yield one collection of batches per epoch (TrainingEpochs never runs out)`);
@@ -230,7 +269,9 @@ export class TrainingLoop implements TrainingLoopState {
       this.epochIndex = i;
       await this.withEvents(EPOCH, async () => {
         await this.phase(model, next.value, true, step);
+        if (this.stopRequested) return;
         await this.phase(model, this.validation, false, step);
+        this.position = { epoch: i + 1, batch: 0, data: dataStateOf(this.training) };
       });
     }
   }
@@ -244,7 +285,10 @@ export class TrainingLoop implements TrainingLoopState {
     await this.withEvents(training ? TRAINING : VALIDATION, async () => {
       this.batchCount = batchCountOf(batches);
       const iterator = batches[Symbol.iterator]();
-      for (let index = 0; index < this.batchCount; index++) {
+      const skip = training ? Math.min(this.skipTrainingBatches, this.batchCount) : 0;
+      if (training) this.skipTrainingBatches = 0;
+      for (let index = 0; index < skip; index++) skipBatch(iterator);
+      for (let index = skip; index < this.batchCount && !this.stopRequested; index++) {
         await eventLoopTurn();
         if (!(await this.batch(model, iterator, index, training, step))) break;
       }
@@ -265,7 +309,10 @@ export class TrainingLoop implements TrainingLoopState {
       this.lastStepInput = next.value.data;
       this.lastStepTarget = next.value.label;
       await this.withEvents(BATCH, () => (training ? this.trainingStep(model, step) : this.inferenceStep(model)));
-      if (training) this.globalStep += 1;
+      if (training) {
+        this.globalStep += 1;
+        if (this.position) this.position.batch = index + 1;
+      }
       return true;
     } finally {
       const noteFreed = noteStepTensorsFreed(this);
@@ -378,6 +425,16 @@ const TRAINING: EventScope = { start: 'trainingStart', end: 'trainingEnd', cance
 const VALIDATION: EventScope = { start: 'validationStart', end: 'validationEnd', cancel: 'cancelValidation' };
 const BATCH: EventScope = { start: 'batchStart', end: 'batchEnd', cancel: 'cancelBatch' };
 const BATCH_EVENTS: ReadonlySet<TrainingLoopEvent> = new Set(['batchStart', 'updateStart', 'inferencePredictionEnd', 'batchEnd']);
+
+/** Passes over a batch that ran before a resume, freeing whatever the dataset made for it. */
+function skipBatch(iterator: Iterator<LabeledBatch>): void {
+  startScope();
+  try {
+    iterator.next();
+  } finally {
+    endScope();
+  }
+}
 
 /** S4TF's default step: loss and gradient of lossFunction(model(input), target). */
 const defaultDifferentiableStep: DifferentiableStep = (model, loop) => {

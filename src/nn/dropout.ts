@@ -19,6 +19,15 @@ export class Dropout extends Module {
     this.random = new Random(seed);
   }
 
+  /** Where the mask stream stands (an exact resume saves it, see src/loop/resume-state.ts). */
+  randomState(): number {
+    return this.random.state();
+  }
+
+  setRandomState(state: number): void {
+    this.random.setState(state);
+  }
+
   forward(x: Tensor): Tensor {
     this.assertInput(x);
     if (!this.training || this.rate === 0) return x;

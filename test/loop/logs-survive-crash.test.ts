@@ -1,6 +1,6 @@
 // The TensorBoard and CSV loggers keep what they logged when training dies: a child
 // process trains a tiny model on the CPU and is stopped at a random moment, by Ctrl-C
-// (SIGINT, whose default action ends the process at once) or by an uncaught error. The
+// (SIGINT, which the loop turns into a stop after the current batch) or by an uncaught error. The
 // event files are read back with their CRCs checked. After SIGINT at most the last
 // second of records may be missing; after an uncaught error nothing; and every finished
 // epoch is complete either way.
@@ -36,7 +36,8 @@ const report = (loop, event) => {
     process.stdout.write('batch ' + loop.globalStep + ' ' + Date.now() + '\\n');
     if (Number(throwAt) > 0 && loop.globalStep === Number(throwAt)) throw new Error('crash at step ' + throwAt);
   }
-  if (event === 'epochEnd') process.stdout.write('epoch ' + loop.epochIndex + '\\n');
+  // an epoch cut short by Ctrl-C (the loop stops after the batch) ends without validation
+  if (event === 'epochEnd' && !loop.stopRequested) process.stdout.write('epoch ' + loop.epochIndex + '\\n');
 };
 const loop = new TrainingLoop({
   training: { [Symbol.iterator]: function* () { for (;;) yield batches; } },
