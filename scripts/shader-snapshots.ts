@@ -41,6 +41,16 @@ export const VARIANTS: Variant[] = [
     run: (_d, input) => matmulWebgpu(input([64, 64]), input([64, 64]), { batch: 1, m: 64, n: 64, k: 64, transposeA: false, transposeB: false }, 'blocked'),
   },
   {
+    title: 'matmul, subgroup schedule (software adapters with 8-lane subgroups): lanes own columns and share rows of A by subgroupBroadcast',
+    source: 'src/kernels/gemm.ts (subgroupWgsl) with the reads of src/kernels/matmul.ts',
+    run: (_d, input) => matmulWebgpu(input([64, 64]), input([64, 64]), { batch: 1, m: 64, n: 64, k: 64, transposeA: false, transposeB: false }, 'subgroup'),
+  },
+  {
+    title: 'conv2d forward, subgroup schedule for a narrow output (LeNet conv2): lanes own rows and share columns of the filter',
+    source: 'src/kernels/conv.ts (CONV_FORWARD) in src/kernels/gemm.ts (subgroupWgsl)',
+    run: (_d, input) => conv2dWebgpu(input([2, 12, 12, 6]), input([5, 5, 6, 16]), CONV, 'subgroup'),
+  },
+  {
     title: 'matmul, tiled schedule (GPUs): tiles of A and B staged in workgroup memory',
     source: 'src/kernels/gemm.ts (tiledWgsl) with the reads of src/kernels/matmul.ts',
     run: (_d, input) => matmulWebgpu(input([64, 64]), input([64, 64]), { batch: 1, m: 64, n: 64, k: 64, transposeA: false, transposeB: false }, 'tiled'),

@@ -97,6 +97,10 @@ export interface AdapterInfo {
   architecture: string;
   device: string;
   description: string;
+  /** Lanes per subgroup, when the adapter says (kernels that exchange values between lanes
+   * with subgroup operations are written for one size). */
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
 }
 
 export interface WebGpuOptions {
@@ -127,6 +131,8 @@ export async function requestWebGpuDevice(options: WebGpuOptions = {}): Promise<
   }
   const info = adapter.info;
   const adapterInfo: AdapterInfo = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
+  const subgroups = info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  if (subgroups.subgroupMinSize && subgroups.subgroupMaxSize) Object.assign(adapterInfo, { subgroupMinSize: subgroups.subgroupMinSize, subgroupMaxSize: subgroups.subgroupMaxSize });
   return new WebGpuDevice(device, adapterInfo, constants, { gpu, adapter });
 }
 

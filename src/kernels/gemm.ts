@@ -1,21 +1,27 @@
 // The two WGSL shapes of a general matrix multiply, out[b] = A[b]·B[b] (M×K times K×N),
 // shared by matmul and by the implicit-GEMM convolutions. A kernel family describes only
 // how to read one element of A and of B (`loadA(rowA(batch, row), k)`, `loadB(batch, k, col)`);
-// this file wraps those reads in one of two schedules. What A's row index implies (a matrix
+// this file wraps those reads in one of three schedules. What A's row index implies (a matrix
 // offset, or a pixel and its window for a convolution) is worked out once per row
 // (`rowA(batch, row)`), not once per element.
 //
+//   'tiled'    workgroup tiling: a 16×16 workgroup stages 64×16 of A and 16×64 of B in
+//              workgroup memory per step, each invocation owns 4×4 outputs.
+//   'subgroup' one 8-lane subgroup per tile, no workgroup memory: each element of A and B
+//              is read by one lane and handed to the others with subgroupBroadcast.
 //   'blocked'  register blocking, no workgroup memory: each invocation keeps an 8×8 block of
 //              outputs in registers (16 rows × up to 16 columns for narrow outputs) and
 //              reads A and B straight from storage.
-//   'tiled'    workgroup tiling: a 16×16 workgroup stages 64×16 of A and 16×64 of B in
-//              workgroup memory per step, each invocation still owns 4×4 outputs.
 //
 // Which one wins depends on the adapter (`gemmVariantFor`): on a real GPU tiling is what
-// makes a matmul fast (every element staged once serves 64 FMAs of a workgroup); on a
+// makes a matmul fast (every element staged once serves 64 FMAs of a workgroup). On a
 // software adapter (Mesa's lavapipe/llvmpipe, SwiftShader, WARP) a workgroup runs as a loop
-// on one CPU thread, a barrier splits that loop, and the blocked schedule is about 4× faster.
-// TENSORLOOP_GEMM=blocked|tiled overrides the choice (to bench one against the other).
+// on one CPU thread, SIMD lanes being invocations, and a barrier splits that loop; a storage
+// read inside a loop becomes one scalar load (and branch) per lane, so what counts is how
+// many reads feed each FMA. The subgroup schedule reads each element once (about 2× the
+// blocked one on lavapipe); the blocked one is for software adapters without fixed 8-lane
+// subgroups (4× the tiled one there).
+// TENSORLOOP_GEMM=blocked|tiled|subgroup overrides the choice (to bench one against another).
 // bench/kernel-tuning.md holds the measurements behind this file's constants.
 //
 // Both schedules give invocation x the columns col0 + stride·j (stride = the workgroup's
@@ -38,8 +44,8 @@ import { environmentVariable } from '../platform.js';
 import type { Tensor } from '../tensor.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuOutput, isSoftwareAdapter, withScratch } from './wgsl.js';
 
-export type GemmVariant = 'blocked' | 'tiled';
-export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled'];
+export type GemmVariant = 'blocked' | 'tiled' | 'subgroup';
+export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled', 'subgroup'];
 
 /** Blocked: an 8×8 workgroup of invocations owning 8×8 outputs each = a 64×64 tile. Fewer
  * outputs per invocation let the loads (each bounds-clamped by Dawn's robustness pass)
@@ -66,6 +72,17 @@ const TILE_K = 16;
  * partial product computed by its own workgroups, then summed by a second kernel. */
 const SPLIT_K_BELOW_WORKGROUPS = 64;
 const SPLIT_K_MIN_CHUNK = 256;
+
+/** Subgroup: a workgroup is one subgroup of SUBGROUP_LANES lanes (lavapipe's 256-bit SIMD
+ * vector). Wide outputs: the lanes own columns (LANE_COLS each, lane-strided) and share
+ * PANEL_ROWS rows of A, each lane reading PANEL_ROWS / 8 of them and handing them to the
+ * others with subgroupBroadcast. Narrow outputs (N ≤ 16): the roles swap, the lanes own rows
+ * and share a panel of 8 or 16 columns of B. */
+const SUBGROUP_LANES = 8;
+const PANEL_ROWS = 16;
+const LANE_COLS = 4;
+const NARROW_PANEL_MAX = 16;
+const NARROW_LANE_OUTPUTS = 64;
 
 /** A GEMM-shaped kernel family. The WGSL snippets see the uniforms as `u` (fields M, N, K
  * and the family's own `uniforms`) and must only be called with in-range indices. */
@@ -95,14 +112,23 @@ export interface GemmSpec {
 
 export { isSoftwareAdapter }; // moved to wgsl.ts (reductions tune by it too); kept here for importers
 
-/** The schedule for this device: TENSORLOOP_GEMM if set, else 'blocked' on a software adapter
- * and 'tiled' on a GPU (see the header for the measurements behind the rule). */
+/** True when `device` can run the subgroup schedule: it has the subgroups feature and its
+ * subgroups always hold exactly SUBGROUP_LANES lanes (the schedule's broadcasts name lanes). */
+export function hasSubgroupSchedule(device: WebGpuDevice): boolean {
+  const { subgroupMinSize, subgroupMaxSize } = device.adapterInfo;
+  return device.features.has('subgroups') && subgroupMinSize === SUBGROUP_LANES && subgroupMaxSize === SUBGROUP_LANES;
+}
+
+/** The schedule for this device: TENSORLOOP_GEMM if set, else on a software adapter
+ * 'subgroup' where it can run and 'blocked' otherwise, and 'tiled' on a GPU (see the header
+ * for the measurements behind the rule). */
 export function gemmVariantFor(device: WebGpuDevice): GemmVariant {
   const forced = environmentVariable('TENSORLOOP_GEMM');
-  if (forced === 'blocked' || forced === 'tiled') return forced;
+  if (forced === 'blocked' || forced === 'tiled' || (forced === 'subgroup' && hasSubgroupSchedule(device))) return forced;
   // Chromium's SwiftShader did not finish compiling the blocked conv kernel in minutes
   if (/swiftshader/i.test(`${device.adapterInfo.architecture} ${device.adapterInfo.description}`)) return 'tiled';
-  return isSoftwareAdapter(device.adapterInfo) ? 'blocked' : 'tiled';
+  if (!isSoftwareAdapter(device.adapterInfo)) return 'tiled';
+  return hasSubgroupSchedule(device) ? 'subgroup' : 'blocked';
 }
 
 function header(spec: GemmSpec): string {
@@ -232,6 +258,88 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 }`;
 }
 
+// One subgroup of 8 lanes computes a tile. Wide outputs: lane l owns the columns
+// col0 + l + 8·j (j < LANE_COLS) of PANEL_ROWS rows; per step of k each lane reads its own
+// B elements and one A element of PANEL_ROWS / 8 rows, and subgroupBroadcast hands every A
+// element to all lanes. Narrow outputs: lane l owns the rows row0 + l + 8·i and the lanes
+// share the panel's columns of B the same way. Every element is read from storage by one
+// lane only: on a CPU adapter each lane's read is a scalar load (there is no vector load for
+// a loop's storage reads), so reading each element once is what makes this schedule fast.
+function subgroupWgsl(spec: GemmSpec, shape: SubgroupShape): string {
+  const [r1, r2] = spec.kRadices;
+  const wide = shape.lanesOwn === 'columns';
+  const own = [...Array(wide ? shape.cols : shape.rows).keys()]; // what each lane owns
+  const panel = [...Array(shape.panel / SUBGROUP_LANES).keys()]; // the shared panel's reads
+  const shared = [...Array(shape.panel).keys()];
+  const lines = (over: number[], f: (i: number) => string, join = '\n  ') => over.map(f).join(join);
+  const fmas = wide
+    ? lines(shared, (i) => `{ let x = subgroupBroadcast(p${i >> 3}, ${i & 7}u); ${lines(own, (j) => `acc${i}[${j}] = fma(x, y${j}, acc${i}[${j}]);`, ' ')} }`, '\n    ')
+    : lines(shared, (j) => `{ let y = subgroupBroadcast(p${j >> 3}, ${j & 7}u); ${lines(own, (i) => `acc${i}[${j}] = fma(x${i}, y, acc${i}[${j}]);`, ' ')} }`, '\n    ');
+  return /* wgsl */ `enable subgroups;
+${header(spec)}
+${wide ? storeRow(shape.cols, SUBGROUP_LANES, `array<f32, ${shape.cols}>`) : storeRow(shape.panel, 1, `array<f32, ${shape.panel}>`)}
+@compute @workgroup_size(${SUBGROUP_LANES})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let tile = wid.x + wid.y * groups.x;
+  if (tile >= u.tiles) { return; } // uniform: the subgroup stays whole for its broadcasts
+  let w = tileOf(tile);
+  let batch = w.batch;
+  ${
+    wide
+      ? `let row0 = w.row * ${shape.panel}u;
+  let col0 = w.col * ${SUBGROUP_LANES * shape.cols}u + lid.x;
+  ${lines(panel, (g) => `let a${g} = rowA(batch, min(row0 + ${SUBGROUP_LANES * g}u + lid.x, u.M - 1u));`, ' ')}
+  ${lines(own, (j) => `let c${j} = min(col0 + ${SUBGROUP_LANES * j}u, u.N - 1u);`, ' ')}
+  ${lines(shared, (i) => `var acc${i}: array<f32, ${shape.cols}>;`, ' ')}`
+      : `let row0 = w.row * ${SUBGROUP_LANES * shape.rows}u + lid.x;
+  ${lines(own, (i) => `let a${i} = rowA(batch, min(row0 + ${SUBGROUP_LANES * i}u, u.M - 1u));`, ' ')}
+  ${lines(panel, (g) => `let c${g} = min(w.col * ${shape.panel}u + ${SUBGROUP_LANES * g}u + lid.x, u.N - 1u);`, ' ')}
+  ${lines(own, (i) => `var acc${i}: array<f32, ${shape.panel}>;`, ' ')}`
+  }
+  var d = digits(w.kBegin);
+  for (var k = w.kBegin; k < w.kEnd; k++) {
+    ${
+      wide
+        ? `${lines(panel, (g) => `let p${g} = loadA(a${g}, k, d);`, ' ')}
+    ${lines(own, (j) => `let y${j} = loadB(batch, k, d, c${j});`, ' ')}`
+        : `${lines(own, (i) => `let x${i} = loadA(a${i}, k, d);`, ' ')}
+    ${lines(panel, (g) => `let p${g} = loadB(batch, k, d, c${g});`, ' ')}`
+    }
+    ${fmas}
+    d.z += 1u;
+    if (d.z == ${r2}) { d.z = 0u; d.y += 1u; if (d.y == ${r1}) { d.y = 0u; d.x += 1u; } }
+  }
+  ${wide ? lines(shared, (i) => `storeRow(w.base, row0 + ${i}u, col0, acc${i});`) : lines(own, (i) => `storeRow(w.base, row0 + ${SUBGROUP_LANES * i}u, w.col * ${shape.panel}u, acc${i});`)}
+}`;
+}
+
+/** The subgroup schedule's shape: who owns what, the shared panel's size (rows of A for
+ * wide outputs, columns of B for narrow ones) and what each lane owns besides. */
+interface SubgroupShape {
+  lanesOwn: 'columns' | 'rows';
+  panel: number;
+  rows: number;
+  cols: number;
+}
+
+function subgroupShape(n: number): SubgroupShape {
+  if (n > NARROW_PANEL_MAX) return { lanesOwn: 'columns', panel: PANEL_ROWS, rows: 1, cols: LANE_COLS };
+  const panel = n <= SUBGROUP_LANES ? SUBGROUP_LANES : NARROW_PANEL_MAX;
+  return { lanesOwn: 'rows', panel, rows: NARROW_LANE_OUTPUTS / panel, cols: 1 };
+}
+
+/** [tile rows, tile columns, key suffix, WGSL] of a schedule for an n-column output. */
+function schedule(spec: GemmSpec, variant: GemmVariant, n: number): [number, number, string, () => string] {
+  if (variant === 'tiled') return [TILE, TILE, 'tiled', () => tiledWgsl(spec)];
+  if (variant === 'subgroup') {
+    const s = subgroupShape(n);
+    const tile: [number, number] = s.lanesOwn === 'columns' ? [s.panel, SUBGROUP_LANES * s.cols] : [SUBGROUP_LANES * s.rows, s.panel];
+    return [...tile, `subgroup/${s.lanesOwn}/${tile[0]}x${tile[1]}`, () => subgroupWgsl(spec, s)];
+  }
+  const b = blockShape(n);
+  return [b.wgY * b.rows, b.wgX * b.cols, `blocked/${b.wgX}x${b.wgY}/${b.rows}x${b.cols}`, () => blockedWgsl(spec, b)];
+}
+
 /** The blocked schedule's workgroup (wgX × wgY invocations) and block (rows × cols outputs
  * per invocation). */
 interface BlockShape {
@@ -266,8 +374,7 @@ export function gemm(
 ): Tensor {
   const { batch, m, n, k } = sizes;
   const size = batch * m * n;
-  const block = blockShape(n);
-  const [tileM, tileN] = variant === 'blocked' ? [block.wgY * block.rows, block.wgX * block.cols] : [TILE, TILE];
+  const [tileM, tileN, keySuffix, wgsl] = schedule(spec, variant, n);
   const tilesX = Math.ceil(n / tileN);
   const tilesPerBatch = Math.ceil(m / tileM) * tilesX;
   const batchTiles = tilesPerBatch * batch;
@@ -276,8 +383,8 @@ export function gemm(
   const out = gpuOutput(device, outShape, 'float32');
   const product = (output: Storage): void =>
     device.dispatch({
-      key: variant === 'blocked' ? `${spec.key}/blocked/${block.wgX}x${block.wgY}/${block.rows}x${block.cols}` : `${spec.key}/tiled`,
-      wgsl: () => (variant === 'blocked' ? blockedWgsl(spec, block) : tiledWgsl(spec)),
+      key: `${spec.key}/${keySuffix}`,
+      wgsl,
       inputs,
       outputs: [output],
       uniforms: [u32(m), u32(n), u32(k), u32(tilesX), u32(tilesPerBatch), u32(batchTiles * splits), u32(batchTiles), u32(kChunk), ...uniforms],

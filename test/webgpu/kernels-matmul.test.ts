@@ -1,11 +1,10 @@
-// The WebGPU matmul against the CPU reference: both GEMM schedules (whichever the adapter
-// rule picks), odd sizes, every transpose combination, a batch shared by one operand,
-// split-K, a grid past 65,535 workgroups, past 2²⁴ outputs, and gradients through the op.
-// Runs only with an adapter.
+// The WebGPU matmul against the CPU reference: every GEMM schedule the adapter can run, odd
+// sizes, every transpose combination, a batch shared by one operand, split-K, a grid past
+// 65,535 workgroups, past 2²⁴ outputs, and gradients through the op. Runs only with an adapter.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GEMM_VARIANTS, gemmVariantFor, isSoftwareAdapter } from '../../src/kernels/gemm.js';
+import { GEMM_VARIANTS, gemmVariantFor, hasSubgroupSchedule, isSoftwareAdapter } from '../../src/kernels/gemm.js';
 import { type MatmulInfo, matmulKernel, matmulWebgpu } from '../../src/kernels/matmul.js';
 import { matmul } from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor.js';
@@ -39,10 +38,15 @@ const CASES: [number, number, number, number, number, boolean, boolean][] = [
 
 if (gpu) {
   test(`the adapter rule picks [${gemmVariantFor(gpu)}] on ${gpu.name}`, () => {
-    assert.is(gemmVariantFor(gpu), isSoftwareAdapter(gpu.adapterInfo) ? 'blocked' : 'tiled');
+    const software = hasSubgroupSchedule(gpu) ? 'subgroup' : 'blocked';
+    assert.is(gemmVariantFor(gpu), isSoftwareAdapter(gpu.adapterInfo) ? software : 'tiled');
   });
 
-  for (const variant of GEMM_VARIANTS) {
+  // The subgroup schedule needs subgroups of exactly 8 lanes; say so where it cannot run.
+  if (!hasSubgroupSchedule(gpu)) {
+    test(`subgroup schedule: not run on ${gpu.name} (no fixed 8-lane subgroups)`, () => assert.not.ok(hasSubgroupSchedule(gpu)));
+  }
+  for (const variant of GEMM_VARIANTS.filter((v) => v !== 'subgroup' || hasSubgroupSchedule(gpu))) {
     test(`${variant}: odd sizes, transposes and shared operands match the CPU`, async () => {
       for (const [batchA, batchB, m, n, k, transposeA, transposeB] of CASES) {
         const batch = Math.max(batchA, batchB);
