@@ -33,3 +33,5 @@ export { type MonitorMode } from './callbacks/monitor.js';
 export { oneCycle, OneCycle, type OneCycleOptions } from './callbacks/one-cycle.js';
 export { modelCheckpoint, ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-checkpoint.js';
 export type { ResumeState } from './resume-state.js';
+export { learningRateFinder, type LearningRateFinderOptions, type LearningRateFinderResult } from './callbacks/lr-finder.js';
+export type { LearningRateSuggestions } from './callbacks/lr-finder-suggestions.js';

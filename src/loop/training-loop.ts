@@ -124,6 +124,10 @@ export class TrainingLoop implements TrainingLoopState {
   position: LoopPosition | undefined;
 
   readonly gradientClipNorm: number | undefined;
+  /** K of `accumulateGradients` (1: an update every batch). */
+  get accumulateGradients(): number {
+    return this.accumulator?.every ?? 1;
+  }
   /** The class weights of the training loss (lossFunction applies them while training). */
   readonly classWeight: readonly number[] | undefined;
   private readonly accumulator: GradientAccumulator | undefined;
