@@ -6,7 +6,11 @@
 //   - where the training data stood just before that epoch was drawn (TrainingEpochs'
 //     shuffled order and generator, from its `state()`), so drawing the epoch again gives
 //     the same order; data without `state()` (an array of epochs) is skipped by index;
-//   - each Dropout layer's random stream (any module with randomState()).
+//   - each Dropout layer's random stream (any module with randomState());
+//   - the state of callbacks that keep one across epochs (earlyStopping's patience count and
+//     best value, reduceLearningRateOnPlateau's, modelCheckpoint's best): any callback with
+//     checkpointState()/restoreCheckpointState(), by name; restored right after fitStart
+//     (which resets them). A saved state with no such callback in this fit is ignored.
 // It goes in the checkpoint's `extra` as `{tensorloop: {resume: …}}` (JSON). Reading it
 // back checks the whole file against the loop, the model and the optimizer first; when
 // anything is wrong nothing changes (the data and the Dropout streams are put back).
@@ -32,6 +36,40 @@ export interface ResumeState {
   data?: unknown;
   /** Module path ('' for the model itself) → state of its random stream. */
   random: Record<string, number>;
+  /** Callback name (`EarlyStopping`, a second one `EarlyStopping#2`) → its checkpointState(). */
+  callbacks?: Record<string, CallbackState>;
+}
+
+/** What a callback keeps across epochs: numbers (null for none yet, e.g. an infinite best). */
+export type CallbackState = Record<string, number | null>;
+
+/** A callback whose state a checkpoint saves. */
+export interface StatefulCallback {
+  checkpointState(): CallbackState;
+  restoreCheckpointState(state: CallbackState): void;
+}
+
+/** The stateful callbacks by name (a repeated name gets #2, #3, …). */
+function statefulCallbacks(callbacks: readonly unknown[]): Map<string, StatefulCallback> {
+  const out = new Map<string, StatefulCallback>();
+  for (const c of callbacks) {
+    const callback = c as Partial<StatefulCallback> & { name?: unknown };
+    if (typeof callback?.checkpointState !== 'function' || typeof callback.restoreCheckpointState !== 'function') continue;
+    const name = typeof callback.name === 'string' ? callback.name : callback.constructor.name;
+    let key = name;
+    for (let n = 2; out.has(key); n++) key = `${name}#${n}`;
+    out.set(key, callback as StatefulCallback);
+  }
+  return out;
+}
+
+/** Puts the saved callback states back (call after fitStart). */
+export function restoreCallbackStates(callbacks: readonly unknown[], states: Record<string, CallbackState> | undefined): void {
+  if (!states) return;
+  for (const [key, callback] of statefulCallbacks(callbacks)) {
+    const state = states[key];
+    if (state) callback.restoreCheckpointState(state);
+  }
 }
 
 /** Where the loop stands in its run; the loop keeps it up to date (see training-loop.ts). */
@@ -68,9 +106,10 @@ function randomStreams(model: LoopModel): Map<string, RandomStream> {
 }
 
 /** What a checkpoint saved now must hold to resume at `position`. */
-export function resumeStateOf(position: LoopPosition, loop: { epochCount: number | undefined; globalStep: number; model: LoopModel | undefined }): ResumeState {
+export function resumeStateOf(position: LoopPosition, loop: { epochCount: number | undefined; globalStep: number; model: LoopModel | undefined; callbacks: readonly unknown[] }): ResumeState {
   const random = loop.model ? Object.fromEntries([...randomStreams(loop.model)].map(([path, m]) => [path, m.randomState()])) : {};
-  const state: ResumeState = { version: 1, epoch: position.epoch, batch: position.batch, epochCount: loop.epochCount ?? position.epoch, globalStep: loop.globalStep, random };
+  const callbacks = Object.fromEntries([...statefulCallbacks(loop.callbacks)].map(([key, c]) => [key, c.checkpointState()]));
+  const state: ResumeState = { version: 1, epoch: position.epoch, batch: position.batch, epochCount: loop.epochCount ?? position.epoch, globalStep: loop.globalStep, random, callbacks };
   if (position.data !== undefined) state.data = position.data;
   return state;
 }
@@ -82,6 +121,8 @@ export interface ResumePoint {
   batch: number;
   globalStep: number | undefined;
   dataRestored: boolean;
+  /** For restoreCallbackStates, once fitStart has reset the callbacks. */
+  callbacks?: Record<string, CallbackState>;
 }
 
 /** Loads `path` into the model, the optimizer, the training data and the Dropout streams,
@@ -125,7 +166,7 @@ export async function resumeFromCheckpoint(path: string, target: { model: LoopMo
   if (saved.epochCount !== epochs) {
     console.warn(`TrainingLoop.fit: the checkpoint's run had ${saved.epochCount} epochs, this fit has ${epochs}; learning-rate schedules now count over ${epochs}`);
   }
-  return { epoch: saved.epoch, batch: saved.batch, globalStep: saved.globalStep, dataRestored: saved.data !== undefined };
+  return { epoch: saved.epoch, batch: saved.batch, globalStep: saved.globalStep, dataRestored: saved.data !== undefined, callbacks: saved.callbacks };
 }
 
 /** The resume state in a checkpoint's metadata, checked field by field. */
@@ -151,6 +192,15 @@ function readResumeState(source: string, metadata: Record<string, string>): Resu
       new Random(0).setState(value);
     } catch {
       bad(`has random state ${JSON.stringify(value)} for '${path}', not a 32-bit unsigned integer`);
+    }
+  }
+  if (state.callbacks !== undefined) {
+    if (!state.callbacks || typeof state.callbacks !== 'object' || Array.isArray(state.callbacks)) bad('has a callback table that is not an object');
+    for (const [name, values] of Object.entries(state.callbacks!)) {
+      if (!values || typeof values !== 'object' || Array.isArray(values)) bad(`has a state of callback ${name} that is not an object`);
+      for (const [key, value] of Object.entries(values)) {
+        if (value !== null && typeof value !== 'number') bad(`has ${name}.${key} = ${JSON.stringify(value)}, not a number`);
+      }
     }
   }
   return state as ResumeState;

@@ -39,7 +39,7 @@ import type { MetricSpec } from './metrics.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
 import { History, HistoryRecorder } from './history.js';
 import { handleInterrupts } from './interrupt.js';
-import { type LoopPosition, type ResumePoint, type ResumeState, dataStateOf, resumeFromCheckpoint, resumeStateOf } from './resume-state.js';
+import { type LoopPosition, type ResumePoint, type ResumeState, dataStateOf, restoreCallbackStates, resumeFromCheckpoint, resumeStateOf } from './resume-state.js';
 import { clipByGlobalNorm } from '../optim/clip.js';
 import type { LoopModel, LoopOptimizer, TrainingLoopState } from './state.js';
 import { type StatisticsEntry, StatisticsRecorder } from './statistics-recorder.js';
@@ -204,7 +204,10 @@ export class TrainingLoop implements TrainingLoopState {
       const start: ResumePoint = resumeFrom === undefined ? { epoch: initialEpoch, batch: 0, globalStep: undefined, dataRestored: false } : await resumeFromCheckpoint(resumeFrom, { model, optimizer: this.optimizer, training: this.training, epochs });
       this.globalStep = start.globalStep ?? this.globalStep;
       if (interruptible) removeInterruptHandler = handleInterrupts(this);
-      await this.withEvents(FIT, () => this.epochLoop(model, epochs, differentiableStep, start));
+      await this.withEvents(FIT, () => {
+        restoreCallbackStates(this.callbacks, start.callbacks); // after fitStart, which resets them
+        return this.epochLoop(model, epochs, differentiableStep, start);
+      });
     } finally {
       removeInterruptHandler();
       this.skipTrainingBatches = 0;
@@ -254,6 +257,12 @@ export class TrainingLoop implements TrainingLoopState {
     if (this.running) this.stopRequested = true;
   }
 
+  /** Whether a requested stop happens before batch `index`: at once, except inside a group
+   * of accumulated gradients, which completes first (a resume then starts a new group). */
+  private stopsBefore(index: number, training: boolean): boolean {
+    return this.stopRequested && !(training && this.accumulator && index % this.accumulator.every !== 0);
+  }
+
   /** What a checkpoint saved now needs to resume the run exactly (see resume-state.ts). */
   resumeState(): ResumeState | undefined {
     return this.position && resumeStateOf(this.position, this);
@@ -292,7 +301,7 @@ export class TrainingLoop implements TrainingLoopState {
       const skip = training ? Math.min(this.skipTrainingBatches, this.batchCount) : 0;
       if (training) this.skipTrainingBatches = 0;
       for (let index = 0; index < skip; index++) skipBatch(iterator);
-      for (let index = skip; index < this.batchCount && !this.stopRequested; index++) {
+      for (let index = skip; index < this.batchCount && !this.stopsBefore(index, training); index++) {
         await eventLoopTurn();
         if (!(await this.batch(model, iterator, index, training, step))) break;
       }

@@ -16,6 +16,8 @@ import { TrainingLoop } from '../../src/loop/training-loop.js';
 import { TrainingLoopAction } from '../../src/loop/actions.js';
 import { modelCheckpoint } from '../../src/loop/callbacks/model-checkpoint.js';
 import { oneCycle } from '../../src/loop/callbacks/one-cycle.js';
+import { type EarlyStopping, earlyStopping } from '../../src/loop/callbacks/early-stopping.js';
+import { type ReduceLearningRateOnPlateau, reduceLearningRateOnPlateau } from '../../src/loop/callbacks/reduce-lr-on-plateau.js';
 import type { TrainingLoopState } from '../../src/loop/state.js';
 import { softmaxCrossEntropy } from '../../src/losses/index.js';
 import { Dense, Dropout, Sequential } from '../../src/nn/index.js';
@@ -45,7 +47,7 @@ function samples(count: number, seed: number): ImageSamples {
 }
 
 /** One run's pieces; `seed` changes every random start (weights, shuffles, Dropout). */
-function setup(seed: number, callbacks: object[] = []) {
+function setup(seed: number, callbacks: object[] = [], options: { schedule?: boolean; accumulateGradients?: number } = {}) {
   const model = new Sequential(new Dense(4, 16, { activation: 'relu', seed, device: cpu }), new Dropout(0.3, { seed: seed + 1 }), new Dense(16, 3, { seed: seed + 2, device: cpu }));
   const training = new TrainingEpochs(samples(40, 1), { batchSize: 8, seed: seed + 3 });
   const losses: number[] = [];
@@ -61,8 +63,9 @@ function setup(seed: number, callbacks: object[] = []) {
     optimizer: new Adam(model, { learningRate: 0.01 }),
     lossFunction: softmaxCrossEntropy,
     metrics: ['accuracy'],
-    callbacks: [oneCycle({ maxRate: 0.05 }), record, ...callbacks],
+    callbacks: [...(options.schedule === false ? [] : [oneCycle({ maxRate: 0.05 })]), record, ...callbacks],
     progress: false,
+    accumulateGradients: options.accumulateGradients ?? 1,
   });
   return { model, training, loop, losses, rates };
 }
@@ -109,6 +112,48 @@ test('a fit stopped in the middle of an epoch saves where it stood, and resuming
   await second.loop.fit(second.model, { epochs: 3, resumeFrom: saved });
   assert.equal([...first.losses, ...second.losses], straight.losses);
   assert.equal(await parameterValues(second.model), straightWeights);
+});
+
+test('with accumulated gradients a stop waits for the end of the group, and resuming from it is exact', async () => {
+  const together = setup(10, [], { accumulateGradients: 2 });
+  await together.loop.fit(together.model, { epochs: 3 });
+  const folder = join(dir, 'accumulated');
+  const stopAtThirdBatch = (loop: TrainingLoopState & { requestStop(): void }, event: string): void => {
+    if (event === 'batchEnd' && loop.isTraining && loop.epochIndex === 1 && loop.batchIndex === 2) loop.requestStop();
+  };
+  const first = setup(10, [modelCheckpoint({ dir: folder, log: () => {} }), stopAtThirdBatch], { accumulateGradients: 2 });
+  await first.loop.fit(first.model, { epochs: 3 });
+  assert.is(first.losses.length, 5 + 4, 'batches 2 and 3 form a group: the stop comes after batch 3');
+  const second = setup(21, [], { accumulateGradients: 2 });
+  await second.loop.fit(second.model, { epochs: 3, resumeFrom: join(folder, 'epoch-002-interrupted.safetensors') });
+  assert.equal([...first.losses, ...second.losses], together.losses);
+  assert.equal(await parameterValues(second.model), await parameterValues(together.model));
+});
+
+test("callbacks' state (reduceLearningRateOnPlateau, earlyStopping) resumes too, whatever the callback order", async () => {
+  // the training loss falls every epoch, so in max mode epoch 1 is the best and each later
+  // epoch adds to the patience count: the rate is cut at the end of epoch 3, which the 4th
+  // epoch's losses show; a resumed run that forgot the count would not cut it
+  const callbacks = (): [ReduceLearningRateOnPlateau, EarlyStopping] => [
+    reduceLearningRateOnPlateau({ monitor: 'training.loss', mode: 'max', patience: 2, factor: 0.5, log: () => {} }),
+    earlyStopping({ monitor: 'training.loss', mode: 'max', patience: 10, log: () => {} }),
+  ];
+  const plain = setup(10, callbacks(), { schedule: false });
+  await plain.loop.fit(plain.model, { epochs: 4 });
+  assert.is(plain.rates.at(-1), 0.005, 'the straight run cut the rate once');
+  const folder = join(dir, 'callback-state');
+  const stopAfterTwo = (loop: TrainingLoopState, event: string): void => {
+    if (event === 'epochEnd' && loop.epochIndex === 1) throw TrainingLoopAction.cancelFit;
+  };
+  // modelCheckpoint first: its file must still hold the state the others reach at epochEnd
+  const first = setup(10, [modelCheckpoint({ dir: folder, log: () => {} }), ...callbacks(), stopAfterTwo], { schedule: false });
+  await first.loop.fit(first.model, { epochs: 4 });
+  const [reduce, stop] = callbacks();
+  const second = setup(44, [reduce, stop], { schedule: false });
+  await second.loop.fit(second.model, { epochs: 4, resumeFrom: join(folder, 'epoch-002.safetensors') });
+  assert.equal([...first.losses, ...second.losses], plain.losses);
+  assert.equal(await parameterValues(second.model), await parameterValues(plain.model));
+  assert.is(stop.bestEpoch, 0);
 });
 
 test('a bad, corrupt or mismatched checkpoint is a TensorLoopError and changes nothing', async () => {

@@ -11,6 +11,7 @@ import type { Tensor } from '../../tensor.js';
 import { TrainingLoopAction } from '../actions.js';
 import type { TrainingLoopState } from '../state.js';
 import { Monitor, type MonitorMode } from './monitor.js';
+import type { CallbackState } from '../resume-state.js';
 import { TensorLoopError } from '../../errors.js';
 
 export interface EarlyStoppingOptions {
@@ -60,6 +61,18 @@ export class EarlyStopping {
     this.stoppedEpoch = undefined;
     this.bestEpoch = undefined;
     this.dropSnapshot();
+  }
+
+  /** What a checkpoint keeps for an exact resume (see resume-state.ts); the best weights
+   * of restoreBestWeights are not kept: after a resume only later epochs can be restored. */
+  checkpointState(): CallbackState {
+    return { best: this.monitor.savedBest(), wait: this.wait, bestEpoch: this.bestEpoch ?? null };
+  }
+
+  restoreCheckpointState(state: CallbackState): void {
+    this.monitor.restoreBest(state.best);
+    this.wait = state.wait ?? 0;
+    this.bestEpoch = state.bestEpoch ?? undefined;
   }
 
   onTrainingEnd(loop: TrainingLoopState): void {

@@ -7,6 +7,9 @@
 //   dir:  one file per epoch in that folder, 'epoch-001.safetensors', … (1-based, 3 digits).
 //   saveBestOnly: save only when the monitored statistic (see monitor.ts) beats the best saved.
 //   keep: how many of the newest per-epoch files to keep; older ones are deleted.
+// An epoch's file is written once every callback has run for its epochEnd (at the next
+// epochStart, or at fitEnd), so it holds their state whatever the order of the callbacks
+// (reduceLearningRateOnPlateau lowering the rate, earlyStopping counting).
 // When the fit is stopped early (Ctrl-C, loop.requestStop()), it saves where the run stood
 // to '…-interrupted.safetensors' beside the others, whatever `every` and `saveBestOnly` say,
 // and prints the resumeFrom call that continues it.
@@ -19,6 +22,7 @@ import { checkOptions } from '../../options.js';
 import { nodeModule } from '../../platform.js';
 import type { TrainingLoopState } from '../state.js';
 import { Monitor, type MonitorMode } from './monitor.js';
+import type { CallbackState } from '../resume-state.js';
 
 export interface ModelCheckpointOptions {
   /** The file to write ('{epoch}' in it: one file per epoch). Give `path` or `dir`. */
@@ -52,6 +56,8 @@ export class ModelCheckpoint {
   /** Every file written in the current fit, in order. */
   readonly saved: string[] = [];
   private readonly log: (message: string) => void;
+  /** The save decided at the last epochEnd, done at the next epochStart or fitEnd. */
+  private pending: { path: string; epoch: number; value: number | undefined } | undefined;
 
   constructor(options: ModelCheckpointOptions) {
     const { path, dir, monitor = 'validation.loss', mode = 'auto', minDelta = 0, saveBestOnly = false, every = 1, keep = Infinity, log = (m: string) => console.log(m) } = checkOptions('modelCheckpoint', options, [
@@ -89,6 +95,16 @@ export class ModelCheckpoint {
     if (typeof (loop.model as Partial<Module> | undefined)?.namedState !== 'function') throw new TensorLoopError('modelCheckpoint: the model must be a Module (one with namedState())');
     this.monitor.reset();
     this.saved.length = 0;
+    this.pending = undefined;
+  }
+
+  /** The best value saved so far, kept in its own checkpoints (see resume-state.ts). */
+  checkpointState(): CallbackState {
+    return { best: this.monitor.savedBest() };
+  }
+
+  restoreCheckpointState(state: CallbackState): void {
+    this.monitor.restoreBest(state.best);
   }
 
   onTrainingEnd(loop: TrainingLoopState): void {
@@ -108,13 +124,15 @@ export class ModelCheckpoint {
       if (value === undefined || !this.monitor.improves(value)) return;
       this.monitor.best = value;
     }
-    const path = this.fileFor(epoch);
-    await this.save(loop, path);
-    this.log(`modelCheckpoint: epoch ${epoch} saved to ${path}` + (this.saveBestOnly ? ` (${this.monitor.name} ${value})` : ''));
-    if (this.keep !== Infinity) await this.deleteOld();
+    this.pending = { path: this.fileFor(epoch), epoch, value };
+  }
+
+  async onEpochStart(loop: TrainingLoopState): Promise<void> {
+    await this.savePending(loop);
   }
 
   async onFitEnd(loop: TrainingLoopState): Promise<void> {
+    await this.savePending(loop);
     if (!loop.stopRequested) return;
     const state = loop.resumeState?.();
     if (!state) return;
@@ -123,6 +141,15 @@ export class ModelCheckpoint {
     const { resolve } = nodeModule('path', 'modelCheckpoint: files work in Node only');
     const where = state.batch > 0 ? `in epoch ${state.epoch + 1}/${state.epochCount} after training batch ${state.batch}` : `after epoch ${state.epoch}/${state.epochCount}`;
     this.log(`Stopped ${where}; saved ${path}. To continue: loop.fit(model, {epochs: ${state.epochCount}, resumeFrom: ${JSON.stringify(resolve(path))}})`);
+  }
+
+  private async savePending(loop: TrainingLoopState): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    await this.save(loop, pending.path);
+    this.log(`modelCheckpoint: epoch ${pending.epoch} saved to ${pending.path}` + (this.saveBestOnly ? ` (${this.monitor.name} ${pending.value})` : ''));
+    if (this.keep !== Infinity) await this.deleteOld();
   }
 
   private fileFor(epoch: number): string {

@@ -51,6 +51,16 @@ export class Monitor {
     this.value = undefined;
   }
 
+  /** The best value as a checkpoint's JSON holds it (null: none yet). */
+  savedBest(): number | null {
+    return Number.isFinite(this.best) ? this.best : null;
+  }
+
+  /** Sets the best value from savedBest() (at a resume). */
+  restoreBest(value: number | null | undefined): void {
+    this.best = typeof value === 'number' ? value : this.mode === 'min' ? Infinity : -Infinity;
+  }
+
   /** Reads the statistic at the end of its phase (call at trainingEnd and validationEnd). */
   observe(loop: TrainingLoopState, phase: 'training' | 'validation'): void {
     if (phase !== this.phase) return;

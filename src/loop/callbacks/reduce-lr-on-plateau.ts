@@ -9,6 +9,7 @@ import { TensorLoopError } from '../../errors.js';
 import { checkOptions } from '../../options.js';
 import type { TrainingLoopState } from '../state.js';
 import { Monitor, type MonitorMode } from './monitor.js';
+import type { CallbackState } from '../resume-state.js';
 
 export interface ReduceLearningRateOnPlateauOptions {
   monitor?: string;
@@ -61,6 +62,17 @@ export class ReduceLearningRateOnPlateau {
     this.monitor.reset();
     this.wait = 0;
     this.cooling = 0;
+  }
+
+  /** What a checkpoint keeps for an exact resume (see resume-state.ts). */
+  checkpointState(): CallbackState {
+    return { best: this.monitor.savedBest(), wait: this.wait, cooling: this.cooling };
+  }
+
+  restoreCheckpointState(state: CallbackState): void {
+    this.monitor.restoreBest(state.best);
+    this.wait = state.wait ?? 0;
+    this.cooling = state.cooling ?? 0;
   }
 
   onTrainingEnd(loop: TrainingLoopState): void {
