@@ -204,7 +204,9 @@ export class WebGpuDevice implements Device {
 
   upload(data: TypedArray): WebGpuStorage {
     const storage = this.newStorage(data.byteLength, 'upload');
-    if (data.byteLength > 0) this.device.queue.writeBuffer(storage.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    // Dawn's writeBuffer takes no SharedArrayBuffer (CPU tensors live in one: src/device/wasm/heap.ts)
+    const source = data.buffer instanceof ArrayBuffer ? data : data.slice();
+    if (data.byteLength > 0) this.device.queue.writeBuffer(storage.buffer, 0, source.buffer, source.byteOffset, source.byteLength);
     return storage;
   }
 

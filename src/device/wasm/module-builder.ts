@@ -121,7 +121,13 @@ export class FunctionBuilder {
   i32Shl(): this { return this.op(0x74); } // prettier-ignore
   i32LtU(): this { return this.op(0x49); } // prettier-ignore
   i32GeU(): this { return this.op(0x4f); } // prettier-ignore
+  i32LeU(): this { return this.op(0x4d); } // prettier-ignore
+  i32GtU(): this { return this.op(0x4b); } // prettier-ignore
+  i32And(): this { return this.op(0x71); } // prettier-ignore
+  i32Or(): this { return this.op(0x72); } // prettier-ignore
   i32Eqz(): this { return this.op(0x45); } // prettier-ignore
+  /** select(a, b, condition): a when condition ≠ 0, else b. */
+  select(): this { return this.op(0x1b); } // prettier-ignore
 
   f32Const(value: number): this {
     const bytes = new Uint8Array(new Float32Array([value]).buffer);

@@ -1,28 +1,23 @@
-// The CPU device's WebAssembly runtime: one linear memory that kernels copy their operands
-// into, the kernel module instantiated on it, and a second thread that runs half of a
-// large kernel. src/kernels/wasm builds the module's bytes; this file only runs them.
+// The CPU device's WebAssembly runtime: the kernel module instantiated on the heap's memory
+// (heap.ts: the CPU tensors live there, so kernels work on them in place), scratch regions
+// for a kernel's temporaries, and a second thread that runs half of a large kernel.
+// src/kernels/wasm builds the module's bytes; this file only runs them.
 //
-// Memory. Kernels use the memory as scratch: `reset()` at the start of a kernel call, then
-// `alloc(bytes)` hands out 16-byte-aligned regions (a bump allocator) past the control
-// block. Tensors themselves stay plain TypedArrays.
+// Where the memory cannot be shared there is no heap: the runtime then keeps an unshared
+// memory of its own, used only for scratch, and kernels copy their operands into it.
 //
-// Threads. Where the memory can be shared (always in Node; in a browser only when
-// crossOriginIsolated), one worker instantiates the same module on the same memory and
-// waits on the control block (Atomics.wait). `parallel` posts the worker its half of a job
-// (function and arguments written into the control block, then a notify), runs the other
-// half itself, and waits for the worker's done counter. The worker starts asynchronously;
-// until it is ready every job runs whole on the calling thread. In a browser without
-// cross-origin isolation the memory is not shared and there is no worker.
+// Threads. Where the memory is shared, one worker instantiates the same module on the same
+// memory and waits on the control block (Atomics.wait). `parallel` posts the worker its
+// half of a job (function and arguments written into the control block, then a notify),
+// runs the other half itself, and waits for the worker's done counter. The worker starts
+// asynchronously; until it is ready every job runs whole on the calling thread.
 
-import { nodeModule } from '../../platform.js';
+import { environmentVariable, nodeModule } from '../../platform.js';
+import { CONTROL_BYTES, INITIAL_PAGES, MAXIMUM_PAGES, type WasmMemory, WasmHeap, wasmHeap } from './heap.js';
 import { workerSource } from './worker-source.js';
 
 // The few WebAssembly and browser types used here (the project compiles without the DOM
 // library, and Node 20's types do not declare WebAssembly).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-  grow(pages: number): number;
-}
 type WasmModule = object;
 interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
@@ -35,25 +30,27 @@ interface BrowserGlobals {
   Blob: new (parts: string[], options: { type: string }) => unknown;
 }
 
-const PAGE = 65536;
-/** Bytes 0…CONTROL_BYTES hold the control block: [job seq, done seq, ready, function, args…]. */
-const CONTROL_BYTES = 256;
+/** The control block: [job seq, done seq, ready, function, args…] (Int32 slots). */
 const SEQ = 0;
 const DONE = 1;
 const READY = 2;
 const FUNCTION = 3;
 const ARGS = 4;
-/** Scratch is capped so that a huge tensor falls back to the TypeScript reference. */
-const MAXIMUM_PAGES = 16384; // 1 GiB
+/** Arguments a job may pass to the worker. */
+const MAX_ARGS = 16;
 
 export interface WasmRuntime {
   /** The module's exported functions by name. */
   readonly exports: Record<string, (...args: number[]) => void>;
-  /** Frees all scratch (call at the start of a kernel). */
+  /** The memory's allocator: CPU tensors and scratch when `tensorsInMemory`, else scratch. */
+  readonly heap: WasmHeap;
+  /** Whether CPU tensors live in this memory (their storage's address is valid here). */
+  readonly tensorsInMemory: boolean;
+  /** Frees the scratch handed out since the last reset (call at the start of a kernel). */
   reset(): void;
-  /** A scratch region of `bytes` (16-byte aligned), or -1 when the memory cannot hold it. */
+  /** A scratch region of `bytes` (64-byte aligned), or -1 when the memory cannot hold it. */
   alloc(bytes: number): number;
-  /** A Float32Array over the whole memory (make a new one after any alloc: memory may grow). */
+  /** A Float32Array over the whole memory (ask again after any allocation: memory may grow). */
   f32(): Float32Array;
   /** Runs exports[name](...argsOf(0)) here and exports[name](...argsOf(1)) on the worker at once
    * when it is ready, else both parts here one after the other. */
@@ -62,56 +59,46 @@ export interface WasmRuntime {
   readonly threaded: boolean;
 }
 
-function canShareMemory(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined') return false;
-  const g = globalThis as { crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
-  return g.process?.versions?.node !== undefined || g.crossOriginIsolated === true;
-}
-
 const isNode = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== undefined;
 
 /** Instantiates a module built by `build(shared)` (the memory import must match `shared`). */
 export function createRuntime(build: (memory: { initialPages: number; maximumPages: number; shared: boolean }) => Uint8Array): WasmRuntime | null {
-  const shared = canShareMemory();
-  const limits = { initialPages: 16, maximumPages: MAXIMUM_PAGES, shared };
-  let memory: WasmMemory;
+  const tensorHeap = wasmHeap();
+  const shared = tensorHeap !== null;
+  const limits = { initialPages: INITIAL_PAGES, maximumPages: MAXIMUM_PAGES, shared };
+  let heap: WasmHeap;
   let module: WasmModule;
   let instance: { exports: object };
   try {
-    memory = new WebAssembly.Memory({ initial: limits.initialPages, maximum: limits.maximumPages, shared });
+    heap = tensorHeap ?? new WasmHeap(new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: false }));
     module = new WebAssembly.Module(build(limits));
-    instance = new WebAssembly.Instance(module, { env: { memory } });
+    instance = new WebAssembly.Instance(module, { env: { memory: heap.memory } });
   } catch {
     return null; // no WebAssembly SIMD here, or synchronous compiling is not allowed
   }
+  const memory = heap.memory;
   const exports = instance.exports as unknown as Record<string, (...args: number[]) => void>;
   const names = Object.keys(exports);
-  let top = CONTROL_BYTES;
-  let view = new Float32Array(memory.buffer);
+  const scratch: number[] = [];
   const control = () => new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
   let workerReady = false;
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  if (shared && env?.TENSORLOOP_CPU_THREADS !== '1') void startWorker(module, memory, names).then((ok) => (workerReady = ok));
+  if (shared && environmentVariable('TENSORLOOP_CPU_THREADS') !== '1') void startWorker(module, memory, names).then((ok) => (workerReady = ok));
 
   const runtime: WasmRuntime = {
     exports,
+    heap,
+    tensorsInMemory: shared,
     reset() {
-      top = CONTROL_BYTES;
+      for (const address of scratch) heap.release(address);
+      scratch.length = 0;
     },
     alloc(bytes) {
-      const start = top;
-      const end = start + Math.ceil(bytes / 16) * 16;
-      if (end > memory.buffer.byteLength) {
-        const pages = Math.ceil((end - memory.buffer.byteLength) / PAGE);
-        if (memory.buffer.byteLength / PAGE + pages > MAXIMUM_PAGES) return -1;
-        memory.grow(pages);
-      }
-      top = end;
-      return start;
+      const address = heap.allocate(bytes);
+      if (address >= 0) scratch.push(address);
+      return address;
     },
     f32() {
-      if (view.buffer !== memory.buffer || view.length * 4 !== memory.buffer.byteLength) view = new Float32Array(memory.buffer);
-      return view;
+      return heap.f32();
     },
     parallel(name, argsOf) {
       const fn = exports[name]!;
@@ -144,7 +131,7 @@ export function createRuntime(build: (memory: { initialPages: number; maximumPag
 async function startWorker(module: WasmModule, memory: WasmMemory, names: string[]): Promise<boolean> {
   try {
     const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
-    const init = { module, memory, names, control: { SEQ, DONE, READY, FUNCTION, ARGS } };
+    const init = { module, memory, names, control: { SEQ, DONE, READY, FUNCTION, ARGS, MAX_ARGS } };
     if (isNode) {
       const { Worker } = nodeModule('worker_threads', 'the WebAssembly worker');
       const worker = new Worker(workerSource('node'), { eval: true });

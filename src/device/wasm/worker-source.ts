@@ -11,7 +11,7 @@ export function workerSource(host: 'node' | 'browser'): string {
       : `self.onmessage = (event) => start(event.data);`;
   return `
 function start({ module, memory, names, control }) {
-  const { SEQ, DONE, READY, FUNCTION, ARGS } = control;
+  const { SEQ, DONE, READY, FUNCTION, ARGS, MAX_ARGS } = control;
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const ctl = new Int32Array(memory.buffer, 0, 64);
   let seen = Atomics.load(ctl, SEQ);
@@ -20,7 +20,7 @@ function start({ module, memory, names, control }) {
     Atomics.wait(ctl, SEQ, seen);
     seen = Atomics.load(ctl, SEQ);
     const fn = instance.exports[names[ctl[FUNCTION]]];
-    fn(ctl[ARGS], ctl[ARGS + 1], ctl[ARGS + 2], ctl[ARGS + 3], ctl[ARGS + 4], ctl[ARGS + 5], ctl[ARGS + 6], ctl[ARGS + 7], ctl[ARGS + 8], ctl[ARGS + 9], ctl[ARGS + 10], ctl[ARGS + 11]);
+    fn(...ctl.subarray(ARGS, ARGS + MAX_ARGS));
     Atomics.store(ctl, DONE, seen);
     Atomics.notify(ctl, DONE);
   }

@@ -6,10 +6,11 @@
 // Bias rows whose length is not a multiple of 4 (and small tensors) run the reference.
 
 import { FunctionBuilder, type Local } from '../../device/wasm/module-builder.js';
-import type { Tensor } from '../../tensor.js';
+import type { WasmRuntime } from '../../device/wasm/runtime.js';
+import type { Shape, Tensor } from '../../tensor.js';
 import type { FusedActivation } from '../bias-activation.js';
-import { cpuData, cpuTensor } from '../kernel.js';
 import { wasmKernels } from './module.js';
+import { kernelOutput, operandAddress } from './operands.js';
 
 const MIN_SIZE = 1024;
 
@@ -62,33 +63,25 @@ export function biasActivationFunctions(): FunctionBuilder[] {
   return [biasActivationFunction('identity'), biasActivationFunction('relu'), reluGradientFunction()];
 }
 
-/** Copies the inputs in, runs `name`, copies `size` floats out. */
-function run(inputs: Float32Array[], size: number, call: (addresses: number[], out: number) => void): Float32Array | null {
+/** Finds the inputs, runs `call(addresses, out)`, returns the result shaped `shape`. */
+function run(inputs: Tensor[], shape: Shape, call: (exports: WasmRuntime['exports'], addresses: number[], out: number) => void): Tensor | null {
   const rt = wasmKernels();
   if (!rt) return null;
   rt.reset();
-  const addresses = inputs.map((data) => rt.alloc(4 * data.length));
-  const out = rt.alloc(4 * size);
-  if (out < 0 || addresses.some((a) => a < 0)) return null;
-  const memory = rt.f32();
-  inputs.forEach((data, i) => memory.set(data, addresses[i]! / 4));
-  call(addresses, out);
-  const result = new Float32Array(size);
-  result.set(rt.f32().subarray(out / 4, out / 4 + size));
-  return result;
+  const addresses = inputs.map((t) => operandAddress(rt, t));
+  const out = addresses.some((a) => a < 0) ? null : kernelOutput(rt, shape);
+  if (!out) return null;
+  call(rt.exports, addresses, out.address);
+  return out.finish();
 }
 
 export function biasActivationWasm(x: Tensor, bias: Tensor, activation: FusedActivation): Tensor | null {
   const C = bias.size;
   if (C % 4 !== 0 || x.size < MIN_SIZE || x.size % C !== 0) return null;
-  const Y = run([cpuData(x) as Float32Array, cpuData(bias) as Float32Array], x.size, ([px, pb], po) =>
-    wasmKernels()!.exports[`biasActivation_${activation}`]!(px!, pb!, po, x.size / C, C / 4),
-  );
-  return Y && cpuTensor(Y, x.shape);
+  return run([x, bias], x.shape, (exports, [px, pb], po) => exports[`biasActivation_${activation}`]!(px!, pb!, po, x.size / C, C / 4));
 }
 
 export function reluGradientWasm(dy: Tensor, y: Tensor): Tensor | null {
   if (dy.size < MIN_SIZE) return null;
-  const DZ = run([cpuData(dy) as Float32Array, cpuData(y) as Float32Array], dy.size, ([pd, py], po) => wasmKernels()!.exports.reluGradient!(pd!, py!, po, Math.ceil(dy.size / 4)));
-  return DZ && cpuTensor(DZ, dy.shape);
+  return run([dy, y], dy.shape, (exports, [pd, py], po) => exports.reluGradient!(pd!, py!, po, Math.ceil(dy.size / 4)));
 }

@@ -1,6 +1,6 @@
 // The convolutions on the CPU device through the WebAssembly SIMD GEMM (gemm.ts), as
 // explicit im2col: the input patches of all output pixels are written as one matrix
-// straight into the runtime's memory (rows = output pixels n, oh, ow; columns = taps
+// into scratch in the runtime's memory (rows = output pixels n, oh, ow; columns = taps
 // kh, kw and channels c; zero where a window hangs over the padding), then
 //   forward          y  = patches · W                     (W as [kh·kw·inC, outC])
 //   input gradient   dx = col2im(dy · Wᵀ)                 (each patch entry added back to its pixel)
@@ -8,11 +8,13 @@
 // Returns null (the TypeScript reference runs) when WebAssembly is unavailable or the
 // scratch would not fit.
 
-import type { Tensor } from '../../tensor.js';
+import { cpu } from '../../device/cpu.js';
+import { Tensor } from '../../tensor.js';
 import type { Conv2DInfo } from '../conv.js';
-import { cpuData, cpuTensor } from '../kernel.js';
-import { gemmRegions, readC, runGemm, transposeInto } from './gemm.js';
+import { cpuData } from '../kernel.js';
+import { runGemm } from './gemm.js';
 import { wasmKernels } from './module.js';
+import { kernelOutput, operandAddress } from './operands.js';
 
 /** Tap tables of recent geometries (a training step meets each conv's geometry 2–3 times). */
 const tapTables = new Map<string, Int32Array>();
@@ -76,15 +78,16 @@ export function conv2dWasm(x: Tensor, w: Tensor, g: Conv2DInfo): Tensor | null {
   const rows = g.batch * g.outH * g.outW;
   const K = g.kH * g.kW * g.inC;
   rt.reset();
-  const regions = gemmRegions(rt, 'rowMajor', rows, g.outC, K);
-  if (!regions) return null;
-  const memory = rt.f32();
-  writePatches(cpuData(x) as Float32Array, g, memory, regions.a / 4);
-  memory.set(cpuData(w) as Float32Array, regions.b / 4);
-  runGemm(rt, regions, rows, g.outC, K);
-  const Y = new Float32Array(rows * g.outC);
-  readC(memory, regions, rows, g.outC, Y, 0);
-  return cpuTensor(Y, [g.batch, g.outH, g.outW, g.outC]);
+  const patches = rt.alloc(4 * rows * K);
+  const pw = operandAddress(rt, w);
+  const out = patches < 0 || pw < 0 ? null : kernelOutput(rt, [g.batch, g.outH, g.outW, g.outC]);
+  if (!out) return null;
+  writePatches(cpuData(x) as Float32Array, g, rt.f32(), patches / 4);
+  const ok = runGemm(rt, { a: patches, lda: K, aLayout: 'rowMajor', b: pw, ldb: g.outC, bLayout: 'rowMajor', c: out.address, ldc: g.outC }, rows, g.outC, K);
+  const y = out.finish();
+  if (ok) return y;
+  y.dispose();
+  return null;
 }
 
 export function conv2dBackpropInputWasm(dy: Tensor, w: Tensor, g: Conv2DInfo): Tensor | null {
@@ -93,15 +96,15 @@ export function conv2dBackpropInputWasm(dy: Tensor, w: Tensor, g: Conv2DInfo): T
   const rows = g.batch * g.outH * g.outW;
   const K = g.kH * g.kW * g.inC;
   rt.reset();
-  const regions = gemmRegions(rt, 'rowMajor', rows, K, g.outC); // dPatches = dy · Wᵀ
-  if (!regions) return null;
-  const memory = rt.f32();
-  memory.set(cpuData(dy) as Float32Array, regions.a / 4);
-  transposeInto(cpuData(w) as Float32Array, 0, K, g.outC, memory, regions.b / 4);
-  runGemm(rt, regions, rows, K, g.outC);
-  const DX = new Float32Array(g.batch * g.inH * g.inW * g.inC);
-  addPatchesBack(memory, regions.c / 4, regions.ldc, g, DX);
-  return cpuTensor(DX, [g.batch, g.inH, g.inW, g.inC]);
+  // dPatches [rows × K] = dy · Wᵀ: W [K × outC] is the transposed layout of Wᵀ
+  const dPatches = rt.alloc(4 * rows * K);
+  const pdy = operandAddress(rt, dy);
+  const pw = operandAddress(rt, w);
+  if (dPatches < 0 || pdy < 0 || pw < 0) return null;
+  if (!runGemm(rt, { a: pdy, lda: g.outC, aLayout: 'rowMajor', b: pw, ldb: g.outC, bLayout: 'transposed', c: dPatches, ldc: K }, rows, K, g.outC)) return null;
+  const dx = cpu.allocate('float32', g.batch * g.inH * g.inW * g.inC);
+  addPatchesBack(rt.f32(), dPatches / 4, K, g, dx.data as Float32Array);
+  return new Tensor([g.batch, g.inH, g.inW, g.inC], 'float32', cpu, dx);
 }
 
 export function conv2dBackpropFilterWasm(x: Tensor, dy: Tensor, g: Conv2DInfo): Tensor | null {
@@ -111,13 +114,14 @@ export function conv2dBackpropFilterWasm(x: Tensor, dy: Tensor, g: Conv2DInfo): 
   const K = g.kH * g.kW * g.inC;
   rt.reset();
   // dW [K × outC] = patchesᵀ · dy: the patch matrix [rows × K] is Aᵀ, i.e. A column-major
-  const regions = gemmRegions(rt, 'columnMajor', K, g.outC, rows);
-  if (!regions) return null;
-  const memory = rt.f32();
-  writePatches(cpuData(x) as Float32Array, g, memory, regions.a / 4);
-  memory.set(cpuData(dy) as Float32Array, regions.b / 4);
-  runGemm(rt, regions, K, g.outC, rows);
-  const DW = new Float32Array(K * g.outC);
-  readC(memory, regions, K, g.outC, DW, 0);
-  return cpuTensor(DW, [g.kH, g.kW, g.inC, g.outC]);
+  const patches = rt.alloc(4 * rows * K);
+  const pdy = operandAddress(rt, dy);
+  const out = patches < 0 || pdy < 0 ? null : kernelOutput(rt, [g.kH, g.kW, g.inC, g.outC]);
+  if (!out) return null;
+  writePatches(cpuData(x) as Float32Array, g, rt.f32(), patches / 4);
+  const ok = runGemm(rt, { a: patches, lda: K, aLayout: 'columnMajor', b: pdy, ldb: g.outC, bLayout: 'rowMajor', c: out.address, ldc: g.outC }, K, g.outC, rows);
+  const dw = out.finish();
+  if (ok) return dw;
+  dw.dispose();
+  return null;
 }

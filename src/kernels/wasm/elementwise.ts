@@ -1,7 +1,7 @@
 // Binary elementwise maps (add, sub, mul, div) on float32 in WebAssembly SIMD, for the
 // layouts that need no index math: both operands shaped like the output, or one of them a
-// single value. Operands are copied into the runtime's memory, four lanes are computed per
-// instruction, and the result is copied out. IEEE single-precision arithmetic gives the
+// single value. Operands are read where they lie in the runtime's memory (operands.ts) and
+// four lanes are computed per instruction. IEEE single-precision arithmetic gives the
 // reference's values exactly (a float64 add, sub, mul or div of two float32 values rounds
 // to the same float32), NaN and ±Inf included. Other ops, dtypes and broadcasts return
 // null and run the TypeScript reference.
@@ -11,8 +11,8 @@ import { FunctionBuilder, type Local } from '../../device/wasm/module-builder.js
 import type { Shape, Tensor } from '../../tensor.js';
 import { sizeOf } from '../../tensor.js';
 import type { BinaryOp } from '../elementwise.js';
-import { cpuData, cpuTensor } from '../kernel.js';
 import { wasmKernels } from './module.js';
+import { kernelOutput, operandAddress } from './operands.js';
 
 const SIMD_OPS = { add: 'f32x4Add', sub: 'f32x4Sub', mul: 'f32x4Mul', div: 'f32x4Div' } as const;
 type SimdOp = keyof typeof SIMD_OPS;
@@ -55,15 +55,10 @@ export function binaryWasm(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape, 
   const rt = wasmKernels();
   if (!rt) return null;
   rt.reset();
-  const px = rt.alloc(4 * a.size);
-  const py = rt.alloc(4 * b.size);
-  const po = rt.alloc(4 * size);
-  if (px < 0 || py < 0 || po < 0) return null;
-  const memory = rt.f32();
-  memory.set(cpuData(a) as Float32Array, px / 4);
-  memory.set(cpuData(b) as Float32Array, py / 4);
-  rt.exports[`${op}_${layout}`]!(px, py, po, Math.ceil(size / 4));
-  const out = new Float32Array(size); // (set, not slice: slicing a shared buffer is slow)
-  out.set(memory.subarray(po / 4, po / 4 + size));
-  return cpuTensor(out, outShape);
+  const px = operandAddress(rt, a);
+  const py = operandAddress(rt, b);
+  const out = px < 0 || py < 0 ? null : kernelOutput(rt, outShape);
+  if (!out) return null;
+  rt.exports[`${op}_${layout}`]!(px, py, out.address, Math.ceil(size / 4));
+  return out.finish();
 }

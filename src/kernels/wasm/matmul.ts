@@ -1,16 +1,16 @@
 // matmul on the CPU device through the WebAssembly SIMD GEMM (gemm.ts): each batch
-// element's operands are packed into the runtime's memory (transposes folded into the
-// packing), multiplied, and the result copied out. Returns null (the caller then runs the
-// TypeScript reference) when WebAssembly is unavailable or the product is too small to
-// pay for the copies.
+// element's operands are read where they lie in the heap (transposes are layouts the GEMM
+// reads directly) and the result is written in place. Returns null (the caller then runs
+// the TypeScript reference) when WebAssembly is unavailable, the product is too small to
+// gain, or memory is full.
 
 import type { Tensor } from '../../tensor.js';
-import { cpuData, cpuTensor } from '../kernel.js';
 import type { MatmulInfo } from '../matmul.js';
-import { gemmRegions, readC, runGemm, transposeInto } from './gemm.js';
+import { runGemm } from './gemm.js';
 import { wasmKernels } from './module.js';
+import { kernelOutput, operandAddress } from './operands.js';
 
-/** Multiply-adds below which the reference loop is as fast as the copies. */
+/** Multiply-adds below which the reference loop is as fast. */
 const MIN_WORK = 4096;
 
 export function matmulWasm(a: Tensor, b: Tensor, { batch, m, n, k, transposeA, transposeB }: MatmulInfo): Tensor | null {
@@ -18,23 +18,27 @@ export function matmulWasm(a: Tensor, b: Tensor, { batch, m, n, k, transposeA, t
   const rt = wasmKernels();
   if (!rt) return null;
   rt.reset();
-  // A goes in as it lies (a transposed A is column-major); B must be row-major [k×n]
-  const regions = gemmRegions(rt, transposeA ? 'columnMajor' : 'rowMajor', m, n, k);
-  if (!regions) return null;
-  const memory = rt.f32();
-  const A = cpuData(a) as Float32Array;
-  const B = cpuData(b) as Float32Array;
-  const aStep = a.size === m * k ? 0 : m * k;
-  const bStep = b.size === k * n ? 0 : k * n;
-  const out = new Float32Array(batch * m * n);
+  const pa = operandAddress(rt, a);
+  const pb = operandAddress(rt, b);
+  const out = pa < 0 || pb < 0 ? null : kernelOutput(rt, [batch, m, n]);
+  if (!out) return null;
+  const aStep = a.size === m * k ? 0 : 4 * m * k;
+  const bStep = b.size === k * n ? 0 : 4 * k * n;
   for (let p = 0; p < batch; p++) {
-    if (p === 0 || aStep !== 0) memory.set(A.subarray(p * aStep, p * aStep + m * k), regions.a / 4);
-    if (p === 0 || bStep !== 0) {
-      if (transposeB) transposeInto(B, p * bStep, n, k, memory, regions.b / 4);
-      else memory.set(B.subarray(p * bStep, p * bStep + k * n), regions.b / 4);
+    const operands = {
+      a: pa + p * aStep,
+      lda: transposeA ? m : k,
+      aLayout: transposeA ? 'columnMajor' : 'rowMajor',
+      b: pb + p * bStep,
+      ldb: transposeB ? k : n,
+      bLayout: transposeB ? 'transposed' : 'rowMajor',
+      c: out.address + 4 * p * m * n,
+      ldc: n,
+    } as const;
+    if (!runGemm(rt, operands, m, n, k)) {
+      out.finish().dispose();
+      return null;
     }
-    runGemm(rt, regions, m, n, k);
-    readC(memory, regions, m, n, out, p * m * n);
   }
-  return cpuTensor(out, [batch, m, n]);
+  return out.finish();
 }

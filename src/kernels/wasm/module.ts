@@ -13,9 +13,14 @@ import { gemmFunction } from './gemm.js';
 let runtime: WasmRuntime | null | undefined;
 let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLOOP_WASM !== '0';
 
+function functions() {
+  const gemms = (['rowMajor', 'columnMajor'] as const).flatMap((a) => (['rowMajor', 'transposed'] as const).map((b) => gemmFunction(a, b)));
+  return [...gemms, ...elementwiseFunctions(), ...biasActivationFunctions()];
+}
+
 export function wasmKernels(): WasmRuntime | null {
   if (!enabled) return null;
-  runtime ??= createRuntime((memory) => buildModule([gemmFunction('rowMajor'), gemmFunction('columnMajor'), ...elementwiseFunctions(), ...biasActivationFunctions()], memory));
+  runtime ??= createRuntime((memory) => buildModule(functions(), memory));
   return runtime;
 }
 
