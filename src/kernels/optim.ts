@@ -16,6 +16,7 @@
 import { f32, u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData } from './kernel.js';
+import { adamUpdateWasm, sgdUpdateWasm } from './wasm/optim.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, isVectorizable, vectorizedMain, vectorizedWorkgroups } from './wgsl.js';
 
 /** Parameters of a size divisible by 4 update as vec4s (several per invocation, as the
@@ -76,6 +77,7 @@ export interface RMSPropSlots {
 /** Updates `param` (and `velocity`, when momentum is used) in place; returns `param`. */
 export const sgdUpdateKernel: Kernel<(param: Tensor, grad: Tensor, velocity: Tensor | null, h: SGDUpdateHyperparameters) => Tensor> = {
   name: 'sgdUpdate',
+  wasm: sgdUpdateWasm,
   cpu(param, grad, velocity, h) {
     const p = cpuData(param) as Float32Array;
     const g = cpuData(grad) as Float32Array;
@@ -109,6 +111,7 @@ export const sgdUpdateKernel: Kernel<(param: Tensor, grad: Tensor, velocity: Ten
 /** Updates `param`, `m` and `v` in place; returns `param`. */
 export const adamUpdateKernel: Kernel<(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, h: AdamUpdateHyperparameters) => Tensor> = {
   name: 'adamUpdate',
+  wasm: adamUpdateWasm,
   cpu(param, grad, m, v, h) {
     const p = cpuData(param) as Float32Array;
     const g = cpuData(grad) as Float32Array;
@@ -203,7 +206,7 @@ export const rmspropUpdateKernel: Kernel<(param: Tensor, grad: Tensor, slots: RM
 };
 
 /** 1 − β₁ᵗ and 1 − β₂ᵗ, computed in float64 on the CPU (β₂ᵗ is 0.999ᵗ: close to 1 early on). */
-function biasCorrections(h: AdamUpdateHyperparameters): [number, number] {
+export function biasCorrections(h: AdamUpdateHyperparameters): [number, number] {
   return [1 - h.beta1 ** h.step, 1 - h.beta2 ** h.step];
 }
 

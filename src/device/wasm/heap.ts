@@ -54,7 +54,10 @@ export class WasmHeap {
   private readonly live = new Map<number, number>();
   private f32View: Float32Array;
 
-  constructor(readonly memory: WasmMemory) {
+  constructor(
+    readonly memory: WasmMemory,
+    private readonly maximumPages = MAXIMUM_PAGES,
+  ) {
     this.f32View = new Float32Array(memory.buffer);
   }
 
@@ -73,9 +76,9 @@ export class WasmHeap {
     if (end + SLACK > have) {
       const pages = Math.ceil((end + SLACK - have) / PAGE);
       const current = have / PAGE;
-      if (current + pages > MAXIMUM_PAGES) return -1;
-      // grow by at least a quarter of the memory: fewer grows, fewer stale views
-      this.memory.grow(Math.min(MAXIMUM_PAGES - current, Math.max(pages, Math.ceil(current / 4))));
+      if (current + pages > this.maximumPages) return -1;
+      // grow by at least a quarter of the memory: fewer grows
+      this.memory.grow(Math.min(this.maximumPages - current, Math.max(pages, Math.ceil(current / 4))));
     }
     this.top = end;
     this.live.set(start, size);

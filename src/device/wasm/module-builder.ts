@@ -1,7 +1,7 @@
 // A tiny WebAssembly module builder: just enough of the binary format to emit the CPU
 // device's SIMD kernels from TypeScript at startup. A module here imports one memory
 // (`env.memory`, shared between threads when it can be) and exports functions whose
-// parameters and locals are i32, f32 or v128 and which return nothing.
+// parameters and locals are i32, f32, f64 or v128 and which return nothing.
 //
 // Why a builder instead of a build step: the kernels stay readable source in this repo
 // (each instruction emitted by a named helper, with a comment on what it computes), there
@@ -11,8 +11,8 @@
 // A function body is written as a sequence of calls on a FunctionBuilder (`f.localGet(x)`,
 // `f.f32x4Mul()`…), in the stack-machine order of WebAssembly's text format.
 
-export type ValueType = 'i32' | 'f32' | 'v128';
-const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+export type ValueType = 'i32' | 'f32' | 'f64' | 'v128';
+const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** Unsigned LEB128, the encoding of sizes, counts and indices. */
 function uleb(value: number, out: number[]): void {
@@ -133,6 +133,10 @@ export class FunctionBuilder {
     const bytes = new Uint8Array(new Float32Array([value]).buffer);
     return this.op(0x43, ...bytes);
   }
+  f64Const(value: number): this {
+    const bytes = new Uint8Array(new Float64Array([value]).buffer);
+    return this.op(0x44, ...bytes);
+  }
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); } // prettier-ignore
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)); } // prettier-ignore
 
@@ -147,6 +151,20 @@ export class FunctionBuilder {
   v128And(): this { return this.simd(0x4e); } // prettier-ignore
   /** bitselect(a, b, mask): a's bits where mask is 1, b's where it is 0. */
   v128Bitselect(): this { return this.simd(0x52); } // prettier-ignore
+  /** Loads two f32 (8 bytes) into lanes 0–1 of an f32x4, zeroing lanes 2–3. */
+  v128Load64Zero(offset = 0): this { return this.simd(0x5d, ...this.memarg(3, offset)); } // prettier-ignore
+  /** Stores lanes 0–1 of an f32x4 (8 bytes). */
+  v128Store64Lane0(offset = 0): this { return this.simd(0x5b, ...this.memarg(3, offset), 0); } // prettier-ignore
+  f64x2Splat(): this { return this.simd(0x14); } // prettier-ignore
+  /** f32 lanes 0–1 → two f64 (exact). */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); } // prettier-ignore
+  /** Two f64 → f32 lanes 0–1, rounded to nearest even (as Math.fround); lanes 2–3 zero. */
+  f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); } // prettier-ignore
+  f64x2Add(): this { return this.simd(0xf0); } // prettier-ignore
+  f64x2Sub(): this { return this.simd(0xf1); } // prettier-ignore
+  f64x2Mul(): this { return this.simd(0xf2); } // prettier-ignore
+  f64x2Div(): this { return this.simd(0xf3); } // prettier-ignore
+  f64x2Sqrt(): this { return this.simd(0xef); } // prettier-ignore
   f32x4Add(): this { return this.simd(0xe4); } // prettier-ignore
   f32x4Sub(): this { return this.simd(0xe5); } // prettier-ignore
   f32x4Mul(): this { return this.simd(0xe6); } // prettier-ignore

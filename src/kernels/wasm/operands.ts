@@ -44,3 +44,10 @@ export function kernelOutput(rt: WasmRuntime, shape: Shape): KernelOutput | null
     },
   };
 }
+
+/** The byte address of `t`'s elements for a kernel that updates them in place: -1 unless
+ * they lie in the runtime's memory. */
+export function inPlaceAddress(rt: WasmRuntime, t: Tensor): number {
+  const { address } = t.storage as CpuStorage;
+  return rt.tensorsInMemory ? address : -1;
+}
