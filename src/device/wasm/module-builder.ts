@@ -122,6 +122,9 @@ export class FunctionBuilder {
   i32LtU(): this { return this.op(0x49); } // prettier-ignore
   i32GeU(): this { return this.op(0x4f); } // prettier-ignore
   i32LeU(): this { return this.op(0x4d); } // prettier-ignore
+  i32Eq(): this { return this.op(0x46); } // prettier-ignore
+  i32DivU(): this { return this.op(0x6e); } // prettier-ignore
+  i32RemU(): this { return this.op(0x70); } // prettier-ignore
   i32GtU(): this { return this.op(0x4b); } // prettier-ignore
   i32And(): this { return this.op(0x71); } // prettier-ignore
   i32Or(): this { return this.op(0x72); } // prettier-ignore

@@ -7,10 +7,13 @@
 // memory of its own, used only for scratch, and kernels copy their operands into it.
 //
 // Threads. Where the memory is shared, one worker instantiates the same module on the same
-// memory and waits on the control block (Atomics.wait). `parallel` posts the worker its
-// half of a job (function and arguments written into the control block, then a notify),
-// runs the other half itself, and waits for the worker's done counter. The worker starts
-// asynchronously; until it is ready every job runs whole on the calling thread.
+// memory and waits on the control block (Atomics.wait). A parallel job is a function over a
+// range of work units (a GEMM's tiles), cut into chunks; `parallel` posts the job (function
+// and arguments in the control block, then a notify) and both threads claim chunks from one
+// counter until none is left, so a worker the OS has not scheduled yet costs nothing but
+// the chunk it holds: the calling thread does the rest. The counter carries the job's
+// sequence number, so a worker that wakes late cannot claim a chunk of a finished job. The
+// worker starts asynchronously; until it is ready every job runs whole on the calling thread.
 
 import { environmentVariable, nodeModule } from '../../platform.js';
 import { CONTROL_BYTES, INITIAL_PAGES, MAXIMUM_PAGES, type WasmMemory, WasmHeap, wasmHeap } from './heap.js';
@@ -30,14 +33,39 @@ interface BrowserGlobals {
   Blob: new (parts: string[], options: { type: string }) => unknown;
 }
 
-/** The control block: [job seq, done seq, ready, function, args…] (Int32 slots). */
+/** The control block (Int32 slots): the job's sequence number, the worker's ready flag, the
+ * function, the chunk counter and the finished-chunk count (each tagged with the job:
+ * sequence << 8 | count), and the arguments of the worker's calls. */
 const SEQ = 0;
-const DONE = 1;
-const READY = 2;
-const FUNCTION = 3;
-const ARGS = 4;
+const READY = 1;
+const FUNCTION = 2;
+const CLAIM = 3;
+const FINISHED = 4;
+const CHUNKS = 5;
+const UNITS = 6;
+const RANGE_AT = 7;
+const ARG_COUNT = 8;
+const ARGS = 16;
 /** Arguments a job may pass to the worker. */
-const MAX_ARGS = 16;
+const MAX_ARGS = 32; // ARGS + MAX_ARGS ≤ CONTROL_BYTES / 4
+/** Chunks per job: enough that a late worker costs little, few enough to stay under 256. */
+const CHUNKS_PER_JOB = 16;
+/** Polls of a counter before a thread sleeps on it (a few microseconds): a fork-join and
+ * back-to-back jobs usually finish within it, and a futex wake-up costs more. */
+const SPINS = 2000;
+
+/** Claims the next chunk of job `tag` ([start, end) in units), or null when none is left. */
+function claimChunk(ctl: Int32Array, tag: number): [number, number] | null {
+  for (;;) {
+    const v = Atomics.load(ctl, CLAIM);
+    const chunk = v & 255;
+    if (v >>> 8 !== tag || chunk >= ctl[CHUNKS]!) return null;
+    if (Atomics.compareExchange(ctl, CLAIM, v, v + 1) === v) {
+      const size = Math.ceil(ctl[UNITS]! / ctl[CHUNKS]!);
+      return [chunk * size, Math.min(ctl[UNITS]!, (chunk + 1) * size)];
+    }
+  }
+}
 
 export interface WasmRuntime {
   /** The module's exported functions by name. */
@@ -52,10 +80,11 @@ export interface WasmRuntime {
   alloc(bytes: number): number;
   /** A Float32Array over the whole memory (ask again after any allocation: memory may grow). */
   f32(): Float32Array;
-  /** Runs exports[name](...argsOf(0)) here and exports[name](...argsOf(1)) on the worker at once
-   * when it is ready, else both parts here one after the other. */
-  parallel(name: string, argsOf: (part: 0 | 1) => number[]): void;
-  /** Whether a second thread takes half of `parallel` jobs now. */
+  /** Runs exports[name](...args, start, end, ...threadArgs[t]) over chunks [start, end) of
+   * [0, units) on both threads (t = 0 here, 1 on the worker), or whole here when there is
+   * no worker. threadArgs: each thread's own scratch. */
+  parallel(name: string, args: number[], units: number, threadArgs: [number[], number[]]): void;
+  /** Whether a second thread takes part in `parallel` jobs now. */
   readonly threaded: boolean;
 }
 
@@ -80,6 +109,7 @@ export function createRuntime(build: (memory: { initialPages: number; maximumPag
   const exports = instance.exports as unknown as Record<string, (...args: number[]) => void>;
   const names = Object.keys(exports);
   const scratch: number[] = [];
+  let sequence = 0;
   const control = () => new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
   let workerReady = false;
   if (shared && environmentVariable('TENSORLOOP_CPU_THREADS') !== '1') void startWorker(module, memory, names).then((ok) => (workerReady = ok));
@@ -100,24 +130,35 @@ export function createRuntime(build: (memory: { initialPages: number; maximumPag
     f32() {
       return heap.f32();
     },
-    parallel(name, argsOf) {
+    parallel(name, args, units, threadArgs) {
       const fn = exports[name]!;
       if (!workerReady) {
-        fn(...argsOf(0));
-        fn(...argsOf(1));
+        fn(...args, 0, units, ...threadArgs[0]);
         return;
       }
       const ctl = control();
-      const args = argsOf(1);
+      const callArgs = [...args, 0, 0, ...threadArgs[1]];
       ctl[FUNCTION] = names.indexOf(name);
-      args.forEach((a, i) => (ctl[ARGS + i] = a));
-      const seq = Atomics.add(ctl, SEQ, 1) + 1;
+      callArgs.forEach((a, i) => (ctl[ARGS + i] = a));
+      ctl[ARG_COUNT] = callArgs.length;
+      ctl[RANGE_AT] = args.length;
+      ctl[UNITS] = units;
+      ctl[CHUNKS] = Math.min(CHUNKS_PER_JOB, units);
+      sequence = (sequence + 1) & 0xffffff;
+      const tag = sequence << 8;
+      Atomics.store(ctl, FINISHED, tag);
+      Atomics.store(ctl, CLAIM, tag);
+      Atomics.store(ctl, SEQ, sequence);
       Atomics.notify(ctl, SEQ);
-      fn(...argsOf(0));
-      for (;;) {
-        const done = Atomics.load(ctl, DONE);
-        if (done === seq) break;
-        if (isNode) Atomics.wait(ctl, DONE, done); // a browser's main thread may not block: spin
+      for (let range = claimChunk(ctl, sequence); range; range = claimChunk(ctl, sequence)) {
+        fn(...args, range[0], range[1], ...threadArgs[0]);
+        Atomics.add(ctl, FINISHED, 1);
+      }
+      // wait for the chunks the worker holds: spin a little, then sleep (a browser's main
+      // thread may not block: it spins)
+      const all = tag | ctl[CHUNKS]!;
+      for (let i = 0, done = Atomics.load(ctl, FINISHED); done !== all; i++, done = Atomics.load(ctl, FINISHED)) {
+        if (isNode && i >= SPINS) Atomics.wait(ctl, FINISHED, done);
       }
     },
     get threaded() {
@@ -131,7 +172,7 @@ export function createRuntime(build: (memory: { initialPages: number; maximumPag
 async function startWorker(module: WasmModule, memory: WasmMemory, names: string[]): Promise<boolean> {
   try {
     const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
-    const init = { module, memory, names, control: { SEQ, DONE, READY, FUNCTION, ARGS, MAX_ARGS } };
+    const init = { module, memory, names, control: { SEQ, READY, FUNCTION, CLAIM, FINISHED, CHUNKS, UNITS, RANGE_AT, ARG_COUNT, ARGS, SPINS } };
     if (isNode) {
       const { Worker } = nodeModule('worker_threads', 'the WebAssembly worker');
       const worker = new Worker(workerSource('node'), { eval: true });

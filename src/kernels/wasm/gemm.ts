@@ -53,15 +53,17 @@ function advance(f: FunctionBuilder, p: Local, step: number | Local, scale = 1):
   f.i32Add().localSet(p);
 }
 
-// One invocation of `gemm_<A>_<B>(a, lda, b, ldb, c, ldc, m, n, k, blockStart, blockEnd,
-// panelStart, panelEnd, pack, edge)` computes the C tiles of row blocks [blockStart,
-// blockEnd) × column panels [panelStart, panelEnd). `pack` (k·NR floats) and `edge` (MR·NR
-// floats) are this thread's scratch. Per tile it keeps MR·NV accumulators in registers;
+// One invocation of `gemm_<A>_<B>(a, lda, b, ldb, c, ldc, m, n, k, start, end, pack, edge)`
+// computes C tiles start…end-1, numbered panel by panel (tile u is row block u mod blocks
+// of column panel u div blocks), packing a panel when it enters one. `pack` (k·NR floats)
+// and `edge` (MR·NR floats) are this thread's scratch. Per tile it keeps MR·NV accumulators in registers;
 // each step of k loads NV vectors of the packed panel and one splat of A per row, and does
 // MR·NV vector multiply-adds.
 export function gemmFunction(aLayout: ALayout, bLayout: BLayout): FunctionBuilder {
-  const f = new FunctionBuilder(`gemm_${aLayout}_${bLayout}`, new Array(15).fill('i32'));
-  const [a, lda, b, ldb, c, ldc, m, n, k, blockStart, blockEnd, panelStart, panelEnd, pack, edge] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
+  const f = new FunctionBuilder(`gemm_${aLayout}_${bLayout}`, new Array(13).fill('i32'));
+  const [a, lda, b, ldb, c, ldc, m, n, k, start, end, pack, edge] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
+  const unit = f.local('i32');
+  const blocks = f.local('i32');
   const panel = f.local('i32');
   const block = f.local('i32');
   const columns = f.local('i32'); // columns of this panel inside C (≤ NR)
@@ -80,57 +82,61 @@ export function gemmFunction(aLayout: ALayout, bLayout: BLayout): FunctionBuilde
   const bv = Array.from({ length: NV }, () => f.local('v128'));
   const acc = Array.from({ length: MR }, () => Array.from({ length: NV }, () => f.local('v128')));
 
-  forRange(f, panel, panelStart, panelEnd, () => {
+  f.localGet(m).i32Const(MR - 1).i32Add().i32Const(MR).i32DivU().localSet(blocks);
+  forRange(f, unit, start, end, () => {
+    f.localGet(unit).localGet(blocks).i32DivU().localSet(panel);
+    f.localGet(unit).localGet(blocks).i32RemU().localSet(block);
+    f.localGet(unit).localGet(start).i32Eq().localGet(block).i32Eqz().i32Or().if(); // entering a panel
     // columns = min(NR, n - panel·NR)
     f.i32Const(NR).localGet(n).localGet(panel).i32Const(NR).i32Mul().i32Sub().localTee(columns);
     f.localGet(columns).i32Const(NR).i32GtU().select().localSet(columns);
     packPanel(f, bLayout, { b, ldb, k, panel, columns, pack, i, j, src, dst });
-    forRange(f, block, blockStart, blockEnd, () => {
-      // rows = min(MR, m - block·MR)
-      f.i32Const(MR).localGet(m).localGet(block).i32Const(MR).i32Mul().i32Sub().localTee(rows);
-      f.localGet(rows).i32Const(MR).i32GtU().select().localSet(rows);
-      if (aLayout === 'rowMajor') {
-        // pa[r] = a + min(block·MR + r, m - 1)·lda·4
-        for (let r = 0; r < MR; r++) {
-          f.localGet(a).localGet(block).i32Const(MR).i32Mul().i32Const(r).i32Add();
-          f.localGet(m).i32Const(1).i32Sub();
-          f.i32Const(r).localGet(rows).i32LtU().select(); // row inside C ? block·MR + r : m - 1
-          f.localGet(lda).i32Mul().i32Const(4).i32Mul().i32Add().localSet(pa[r]!);
-        }
-      } else {
-        f.localGet(a).localGet(block).i32Const(MR * 4).i32Mul().i32Add().localSet(pa[0]!); // pa = a + block·MR·4
-      }
-      f.localGet(pack).localSet(pb);
-      for (const row of acc) for (const v of row) f.v128Zero().localSet(v);
-      f.localGet(k).localSet(kk);
-      f.loop(); // k times: acc[r][v] += A(r, kk) · B(kk, v)
-      for (let v = 0; v < NV; v++) f.localGet(pb).v128Load(16 * v).localSet(bv[v]!);
+    f.end();
+    // the tile (block, panel)
+    // rows = min(MR, m - block·MR)
+    f.i32Const(MR).localGet(m).localGet(block).i32Const(MR).i32Mul().i32Sub().localTee(rows);
+    f.localGet(rows).i32Const(MR).i32GtU().select().localSet(rows);
+    if (aLayout === 'rowMajor') {
+      // pa[r] = a + min(block·MR + r, m - 1)·lda·4
       for (let r = 0; r < MR; r++) {
-        if (aLayout === 'rowMajor') f.localGet(pa[r]!).v128Load32Splat(0).localSet(splat);
-        else f.localGet(pa[0]!).v128Load32Splat(4 * r).localSet(splat);
-        for (let v = 0; v < NV; v++) f.localGet(acc[r]![v]!).localGet(splat).localGet(bv[v]!).f32x4Mul().f32x4Add().localSet(acc[r]![v]!);
+        f.localGet(a).localGet(block).i32Const(MR).i32Mul().i32Const(r).i32Add();
+        f.localGet(m).i32Const(1).i32Sub();
+        f.i32Const(r).localGet(rows).i32LtU().select(); // row inside C ? block·MR + r : m - 1
+        f.localGet(lda).i32Mul().i32Const(4).i32Mul().i32Add().localSet(pa[r]!);
       }
-      if (aLayout === 'rowMajor') for (const p of pa) advance(f, p, 4);
-      else advance(f, pa[0]!, lda, 4);
-      advance(f, pb, NR * 4);
-      f.localGet(kk).i32Const(1).i32Sub().localTee(kk).brIf(0);
-      f.end();
-      // pc = c + (block·MR·ldc + panel·NR)·4
-      f.localGet(c).localGet(block).i32Const(MR).i32Mul().localGet(ldc).i32Mul().localGet(panel).i32Const(NR).i32Mul().i32Add().i32Const(4).i32Mul().i32Add().localSet(pc);
-      f.localGet(rows).i32Const(MR).i32LtU().localGet(columns).i32Const(NR).i32LtU().i32Or().if();
-      storeTile(f, acc, edge, dst, () => f.i32Const(NR * 4)); // an overhanging tile: whole into the edge buffer,
-      forRange(f, i, 0, rows, () => {
-        // then the rows × columns inside C
-        forRange(f, j, 0, columns, () => {
-          f.localGet(pc).localGet(i).localGet(ldc).i32Mul().localGet(j).i32Add().i32Const(4).i32Mul().i32Add();
-          f.localGet(edge).localGet(i).i32Const(NR).i32Mul().localGet(j).i32Add().i32Const(4).i32Mul().i32Add().f32Load();
-          f.f32Store();
-        });
+    } else {
+      f.localGet(a).localGet(block).i32Const(MR * 4).i32Mul().i32Add().localSet(pa[0]!); // pa = a + block·MR·4
+    }
+    f.localGet(pack).localSet(pb);
+    for (const row of acc) for (const v of row) f.v128Zero().localSet(v);
+    f.localGet(k).localSet(kk);
+    f.loop(); // k times: acc[r][v] += A(r, kk) · B(kk, v)
+    for (let v = 0; v < NV; v++) f.localGet(pb).v128Load(16 * v).localSet(bv[v]!);
+    for (let r = 0; r < MR; r++) {
+      if (aLayout === 'rowMajor') f.localGet(pa[r]!).v128Load32Splat(0).localSet(splat);
+      else f.localGet(pa[0]!).v128Load32Splat(4 * r).localSet(splat);
+      for (let v = 0; v < NV; v++) f.localGet(acc[r]![v]!).localGet(splat).localGet(bv[v]!).f32x4Mul().f32x4Add().localSet(acc[r]![v]!);
+    }
+    if (aLayout === 'rowMajor') for (const p of pa) advance(f, p, 4);
+    else advance(f, pa[0]!, lda, 4);
+    advance(f, pb, NR * 4);
+    f.localGet(kk).i32Const(1).i32Sub().localTee(kk).brIf(0);
+    f.end();
+    // pc = c + (block·MR·ldc + panel·NR)·4
+    f.localGet(c).localGet(block).i32Const(MR).i32Mul().localGet(ldc).i32Mul().localGet(panel).i32Const(NR).i32Mul().i32Add().i32Const(4).i32Mul().i32Add().localSet(pc);
+    f.localGet(rows).i32Const(MR).i32LtU().localGet(columns).i32Const(NR).i32LtU().i32Or().if();
+    storeTile(f, acc, edge, dst, () => f.i32Const(NR * 4)); // an overhanging tile: whole into the edge buffer,
+    forRange(f, i, 0, rows, () => {
+      // then the rows × columns inside C
+      forRange(f, j, 0, columns, () => {
+        f.localGet(pc).localGet(i).localGet(ldc).i32Mul().localGet(j).i32Add().i32Const(4).i32Mul().i32Add();
+        f.localGet(edge).localGet(i).i32Const(NR).i32Mul().localGet(j).i32Add().i32Const(4).i32Mul().i32Add().f32Load();
+        f.f32Store();
       });
-      f.else();
-      storeTile(f, acc, pc, dst, () => f.localGet(ldc).i32Const(4).i32Mul());
-      f.end();
     });
+    f.else();
+    storeTile(f, acc, pc, dst, () => f.localGet(ldc).i32Const(4).i32Mul());
+    f.end();
   });
   return f;
 }
@@ -225,30 +231,22 @@ export interface GemmOperands {
   ldc: number;
 }
 
-/** C = A·B for m×n×k, split across the two threads by column panels (or by row blocks
- * when there is one panel). Takes its pack and edge buffers from scratch; false when
- * scratch is full (nothing was computed). */
+/** C = A·B for m×n×k, its tiles shared between the two threads (runtime.ts `parallel`).
+ * Takes each thread's pack and edge buffers from scratch; false when scratch is full
+ * (nothing was computed). */
 export function runGemm(rt: WasmRuntime, o: GemmOperands, m: number, n: number, k: number): boolean {
-  const blocks = Math.ceil(m / MR);
-  const panels = Math.ceil(n / NR);
+  const tiles = Math.ceil(m / MR) * Math.ceil(n / NR);
   const threads = rt.threaded && m * n * k >= PARALLEL_WORK ? 2 : 1;
-  const buffers: [number, number][] = [];
+  const buffers: [number[], number[]] = [[], []];
   for (let t = 0; t < threads; t++) {
     const pack = rt.alloc(4 * k * NR);
     const edge = rt.alloc(4 * MR * NR);
     if (pack < 0 || edge < 0) return false;
-    buffers.push([pack, edge]);
+    buffers[t] = [pack, edge];
   }
-  const args = (part: number, b0: number, b1: number, p0: number, p1: number) => [o.a, o.lda, o.b, o.ldb, o.c, o.ldc, m, n, k, b0, b1, p0, p1, ...buffers[part]!];
+  const args = [o.a, o.lda, o.b, o.ldb, o.c, o.ldc, m, n, k];
   const name = `gemm_${o.aLayout}_${o.bLayout}`;
-  if (threads === 1) {
-    rt.exports[name]!(...args(0, 0, blocks, 0, panels));
-  } else if (panels >= 2) {
-    const half = Math.ceil(panels / 2);
-    rt.parallel(name, (part) => (part === 0 ? args(0, 0, blocks, 0, half) : args(1, 0, blocks, half, panels)));
-  } else {
-    const half = Math.ceil(blocks / 2);
-    rt.parallel(name, (part) => (part === 0 ? args(0, 0, half, 0, panels) : args(1, half, blocks, 0, panels)));
-  }
+  if (threads === 1) rt.exports[name]!(...args, 0, tiles, ...buffers[0]);
+  else rt.parallel(name, args, tiles, buffers);
   return true;
 }
