@@ -24,6 +24,8 @@ import { Dense, Dropout, Sequential } from '../../src/nn/index.js';
 import { Adam } from '../../src/optim/index.js';
 import { Random } from '../../src/random.js';
 import { parameterValues } from './helpers.js';
+import { testWebGpu } from '../helpers/devices.js';
+import type { Device } from '../../src/device/device.js';
 
 /** Awaits `run` and checks that it threw an error `check` accepts. */
 async function rejects(run: () => Promise<unknown>, check: RegExp | ((e: Error) => boolean), label = ''): Promise<void> {
@@ -39,17 +41,18 @@ async function rejects(run: () => Promise<unknown>, check: RegExp | ((e: Error) 
 
 const dir = await mkdtemp(join(tmpdir(), 'tensorloop-resume-'));
 
-function samples(count: number, seed: number): ImageSamples {
+function samples(count: number, seed: number, device: Device = cpu): ImageSamples {
   const random = new Random(seed);
   const pixels = Uint8Array.from({ length: count * 4 }, () => random.int(256));
   const labels = Uint8Array.from({ length: count }, (_, i) => [0, 1, 2].reduce((best, j) => (pixels[i * 4 + j]! > pixels[i * 4 + best]! ? j : best), 0));
-  return new ImageSamples(pixels, labels, [4], cpu);
+  return new ImageSamples(pixels, labels, [4], device);
 }
 
 /** One run's pieces; `seed` changes every random start (weights, shuffles, Dropout). */
-function setup(seed: number, callbacks: object[] = [], options: { schedule?: boolean; accumulateGradients?: number } = {}) {
-  const model = new Sequential(new Dense(4, 16, { activation: 'relu', seed, device: cpu }), new Dropout(0.3, { seed: seed + 1 }), new Dense(16, 3, { seed: seed + 2, device: cpu }));
-  const training = new TrainingEpochs(samples(40, 1), { batchSize: 8, seed: seed + 3 });
+function setup(seed: number, callbacks: object[] = [], options: { schedule?: boolean; accumulateGradients?: number; device?: Device } = {}) {
+  const device = options.device ?? cpu;
+  const model = new Sequential(new Dense(4, 16, { activation: 'relu', seed, device }), new Dropout(0.3, { seed: seed + 1 }), new Dense(16, 3, { seed: seed + 2, device }));
+  const training = new TrainingEpochs(samples(40, 1, device), { batchSize: 8, seed: seed + 3 });
   const losses: number[] = [];
   const rates: number[] = [];
   const record = async (loop: TrainingLoopState, event: string): Promise<void> => {
@@ -59,7 +62,7 @@ function setup(seed: number, callbacks: object[] = [], options: { schedule?: boo
   };
   const loop = new TrainingLoop({
     training,
-    validation: inBatches(samples(12, 2), 8),
+    validation: inBatches(samples(12, 2, device), 8),
     optimizer: new Adam(model, { learningRate: 0.01 }),
     lossFunction: softmaxCrossEntropy,
     metrics: ['accuracy'],
@@ -245,6 +248,24 @@ test('modelCheckpoint: every, keep and saveBestOnly decide the files', async () 
   assert.throws(() => modelCheckpoint({ path: 'a.safetensors', keep: 2 }), /keep needs one file per epoch/);
   assert.throws(() => modelCheckpoint({ dir: 'a', every: 0 }), /every must be an integer ≥ 1/);
 });
+
+const gpu = await testWebGpu();
+if (gpu) {
+  test('webgpu: 2 epochs and a resumed third equal 3 straight epochs bit for bit', async () => {
+    const whole = setup(10, [], { device: gpu });
+    await whole.loop.fit(whole.model, { epochs: 3 });
+    const folder = join(dir, 'webgpu');
+    const stopAfterTwo = (loop: TrainingLoopState, event: string): void => {
+      if (event === 'epochEnd' && loop.epochIndex === 1) throw TrainingLoopAction.cancelFit;
+    };
+    const first = setup(10, [modelCheckpoint({ dir: folder, log: () => {} }), stopAfterTwo], { device: gpu });
+    await first.loop.fit(first.model, { epochs: 3 });
+    const second = setup(77, [], { device: gpu });
+    await second.loop.fit(second.model, { epochs: 3, resumeFrom: join(folder, 'epoch-002.safetensors') });
+    assert.equal([...first.losses, ...second.losses], whole.losses);
+    assert.equal(await parameterValues(second.model), await parameterValues(whole.model));
+  });
+}
 
 test.after(async () => {
   await rm(dir, { recursive: true, force: true });
