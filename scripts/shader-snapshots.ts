@@ -42,12 +42,17 @@ export const VARIANTS: Variant[] = [
   },
   {
     title: 'matmul, subgroup schedule (software adapters with 8-lane subgroups): lanes own columns and share rows of A by subgroupBroadcast',
-    source: 'src/kernels/gemm.ts (subgroupWgsl) with the reads of src/kernels/matmul.ts',
+    source: 'src/kernels/gemm-subgroup.ts (subgroupWgsl) with the reads of src/kernels/matmul.ts',
     run: (_d, input) => matmulWebgpu(input([64, 64]), input([64, 64]), { batch: 1, m: 64, n: 64, k: 64, transposeA: false, transposeB: false }, 'subgroup'),
   },
   {
+    title: 'matmul, subgroup schedule with vec4 reads (big products, sizes divisible by 4): the MLP\'s layers',
+    source: 'src/kernels/gemm-subgroup.ts (subgroupVec4Wgsl) with the vec4 reads of src/kernels/matmul.ts',
+    run: (_d, input) => matmulWebgpu(input([128, 256]), input([256, 512]), { batch: 1, m: 128, n: 512, k: 256, transposeA: false, transposeB: false }, 'subgroup'),
+  },
+  {
     title: 'conv2d forward, subgroup schedule for a narrow output (LeNet conv2): lanes own rows and share columns of the filter',
-    source: 'src/kernels/conv.ts (CONV_FORWARD) in src/kernels/gemm.ts (subgroupWgsl)',
+    source: 'src/kernels/conv.ts (CONV_FORWARD) in src/kernels/gemm-subgroup.ts (subgroupWgsl)',
     run: (_d, input) => conv2dWebgpu(input([2, 12, 12, 6]), input([5, 5, 6, 16]), CONV, 'subgroup'),
   },
   {

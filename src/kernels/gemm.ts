@@ -42,7 +42,11 @@ import type { Storage } from '../device/device.js';
 import { type Uniform, u32 } from '../device/uniforms.js';
 import { environmentVariable } from '../platform.js';
 import type { Tensor } from '../tensor.js';
+import { SUBGROUP_LANES, subgroupSchedule, usesVec4 } from './gemm-subgroup.js';
+import { type GemmSpec, header, storeRow } from './gemm-wgsl.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuOutput, isSoftwareAdapter, withScratch } from './wgsl.js';
+
+export type { GemmSpec };
 
 export type GemmVariant = 'blocked' | 'tiled' | 'subgroup';
 export const GEMM_VARIANTS: readonly GemmVariant[] = ['blocked', 'tiled', 'subgroup'];
@@ -73,42 +77,6 @@ const TILE_K = 16;
 const SPLIT_K_BELOW_WORKGROUPS = 64;
 const SPLIT_K_MIN_CHUNK = 256;
 
-/** Subgroup: a workgroup is one subgroup of SUBGROUP_LANES lanes (lavapipe's 256-bit SIMD
- * vector). Wide outputs: the lanes own columns (LANE_COLS each, lane-strided) and share
- * PANEL_ROWS rows of A, each lane reading PANEL_ROWS / 8 of them and handing them to the
- * others with subgroupBroadcast. Narrow outputs (N ≤ 16): the roles swap, the lanes own rows
- * and share a panel of 8 or 16 columns of B. */
-const SUBGROUP_LANES = 8;
-const PANEL_ROWS = 16;
-const LANE_COLS = 4;
-const NARROW_PANEL_MAX = 16;
-const NARROW_LANE_OUTPUTS = 64;
-
-/** A GEMM-shaped kernel family. The WGSL snippets see the uniforms as `u` (fields M, N, K
- * and the family's own `uniforms`) and must only be called with in-range indices. */
-export interface GemmSpec {
-  /** The variant key prefix: everything that changes the WGSL (not sizes). */
-  key: string;
-  /** Extra fields of the uniform struct (WGSL, e.g. `aStep: u32, bStep: u32`), in the order
-   * of the `uniforms` passed to `gemm`. */
-  uniforms: string;
-  /** Input bindings from @binding(1) on; the output binding is added after them. */
-  inputs: string;
-  /** WGSL: `alias RowA = …;`, `fn rowA(batch: u32, row: u32) -> RowA` (what a row of A needs,
-   * computed once per row), `fn loadA(r: RowA, k: u32, d: vec3<u32>) -> f32` and
-   * `fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32`, plus any helpers they use.
-   * d is k in mixed radix (see kRadices). */
-  loads: string;
-  /** WGSL expressions [r1, r2]: k = (d.x·r1 + d.y)·r2 + d.z, e.g. a conv's (kh, kw, c) with
-   * radices (kW, inC). The blocked schedule steps d along with k (no division per step:
-   * integer division has no SIMD instruction on a CPU, and per k it cost a conv 2×). */
-  kRadices: [string, string];
-  /** For the tiled schedule's cooperative loads: true when A's neighbouring elements in
-   * memory are along k (so neighbouring invocations should load neighbouring k). */
-  aAlongK: boolean;
-  /** True when B's neighbouring elements in memory are along k (B read transposed). */
-  bAlongK: boolean;
-}
 
 export { isSoftwareAdapter }; // moved to wgsl.ts (reductions tune by it too); kept here for importers
 
@@ -131,41 +99,7 @@ export function gemmVariantFor(device: WebGpuDevice): GemmVariant {
   return hasSubgroupSchedule(device) ? 'subgroup' : 'blocked';
 }
 
-function header(spec: GemmSpec): string {
-  const extra = spec.uniforms.trim() ? `, ${spec.uniforms}` : '';
-  const outBinding = 1 + (spec.inputs.match(/@binding/g)?.length ?? 0);
-  return /* wgsl */ `
-struct Uniforms { M: u32, N: u32, K: u32, tilesX: u32, tilesPerBatch: u32, tiles: u32, batchTiles: u32, kChunk: u32${extra} }
-@group(0) @binding(0) var<uniform> u: Uniforms;
-${spec.inputs}
-@group(0) @binding(${outBinding}) var<storage, read_write> out: array<f32>;
-${spec.loads}
-// k in mixed radix: (d.x·r1 + d.y)·r2 + d.z = k.
-fn digits(k: u32) -> vec3<u32> { return vec3<u32>(k / (${spec.kRadices[0]} * ${spec.kRadices[1]}), (k / ${spec.kRadices[1]}) % ${spec.kRadices[0]}, k % ${spec.kRadices[1]}); }
-// Workgroup number tile of the linear list: its K split, batch, tile row and tile column, the
-// k range it sums over, and where its [M, N] output block starts.
-struct Tile { batch: u32, row: u32, col: u32, kBegin: u32, kEnd: u32, base: u32 }
-fn tileOf(tile: u32) -> Tile {
-  let split = tile / u.batchTiles;
-  let rest = tile % u.batchTiles;
-  let batch = rest / u.tilesPerBatch;
-  let t = rest % u.tilesPerBatch;
-  let kBegin = split * u.kChunk;
-  return Tile(batch, t / u.tilesX, t % u.tilesX, kBegin, min(u.K, kBegin + u.kChunk), (split * (u.batchTiles / u.tilesPerBatch) + batch) * u.M * u.N);
-}`;
-}
 
-/** WGSL writing row r of an invocation's block: the columns col0 + stride·j that exist. */
-function storeRow(block: number, stride: number, type: string): string {
-  return /* wgsl */ `
-fn storeRow(base: u32, r: u32, col0: u32, v: ${type}) {
-  if (r >= u.M) { return; }
-  for (var j = 0u; j < ${block}u; j++) {
-    let col = col0 + j * ${stride}u;
-    if (col < u.N) { out[base + r * u.N + col] = v[j]; }
-  }
-}`;
-}
 
 // One invocation computes out[batch, row0 + i, col0 + BLOCKED_WG_X·j] for i < blockRows,
 // j < blockCols (8×8, or 16×4/2/1 for narrow outputs): up to 64 outputs in registers, each
@@ -258,84 +192,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 }`;
 }
 
-// One subgroup of 8 lanes computes a tile. Wide outputs: lane l owns the columns
-// col0 + l + 8·j (j < LANE_COLS) of PANEL_ROWS rows; per step of k each lane reads its own
-// B elements and one A element of PANEL_ROWS / 8 rows, and subgroupBroadcast hands every A
-// element to all lanes. Narrow outputs: lane l owns the rows row0 + l + 8·i and the lanes
-// share the panel's columns of B the same way. Every element is read from storage by one
-// lane only: on a CPU adapter each lane's read is a scalar load (there is no vector load for
-// a loop's storage reads), so reading each element once is what makes this schedule fast.
-function subgroupWgsl(spec: GemmSpec, shape: SubgroupShape): string {
-  const [r1, r2] = spec.kRadices;
-  const wide = shape.lanesOwn === 'columns';
-  const own = [...Array(wide ? shape.cols : shape.rows).keys()]; // what each lane owns
-  const panel = [...Array(shape.panel / SUBGROUP_LANES).keys()]; // the shared panel's reads
-  const shared = [...Array(shape.panel).keys()];
-  const lines = (over: number[], f: (i: number) => string, join = '\n  ') => over.map(f).join(join);
-  const fmas = wide
-    ? lines(shared, (i) => `{ let x = subgroupBroadcast(p${i >> 3}, ${i & 7}u); ${lines(own, (j) => `acc${i}[${j}] = fma(x, y${j}, acc${i}[${j}]);`, ' ')} }`, '\n    ')
-    : lines(shared, (j) => `{ let y = subgroupBroadcast(p${j >> 3}, ${j & 7}u); ${lines(own, (i) => `acc${i}[${j}] = fma(x${i}, y, acc${i}[${j}]);`, ' ')} }`, '\n    ');
-  return /* wgsl */ `enable subgroups;
-${header(spec)}
-${wide ? storeRow(shape.cols, SUBGROUP_LANES, `array<f32, ${shape.cols}>`) : storeRow(shape.panel, 1, `array<f32, ${shape.panel}>`)}
-@compute @workgroup_size(${SUBGROUP_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tile = wid.x + wid.y * groups.x;
-  if (tile >= u.tiles) { return; } // uniform: the subgroup stays whole for its broadcasts
-  let w = tileOf(tile);
-  let batch = w.batch;
-  ${
-    wide
-      ? `let row0 = w.row * ${shape.panel}u;
-  let col0 = w.col * ${SUBGROUP_LANES * shape.cols}u + lid.x;
-  ${lines(panel, (g) => `let a${g} = rowA(batch, min(row0 + ${SUBGROUP_LANES * g}u + lid.x, u.M - 1u));`, ' ')}
-  ${lines(own, (j) => `let c${j} = min(col0 + ${SUBGROUP_LANES * j}u, u.N - 1u);`, ' ')}
-  ${lines(shared, (i) => `var acc${i}: array<f32, ${shape.cols}>;`, ' ')}`
-      : `let row0 = w.row * ${SUBGROUP_LANES * shape.rows}u + lid.x;
-  ${lines(own, (i) => `let a${i} = rowA(batch, min(row0 + ${SUBGROUP_LANES * i}u, u.M - 1u));`, ' ')}
-  ${lines(panel, (g) => `let c${g} = min(w.col * ${shape.panel}u + ${SUBGROUP_LANES * g}u + lid.x, u.N - 1u);`, ' ')}
-  ${lines(own, (i) => `var acc${i}: array<f32, ${shape.panel}>;`, ' ')}`
-  }
-  var d = digits(w.kBegin);
-  for (var k = w.kBegin; k < w.kEnd; k++) {
-    ${
-      wide
-        ? `${lines(panel, (g) => `let p${g} = loadA(a${g}, k, d);`, ' ')}
-    ${lines(own, (j) => `let y${j} = loadB(batch, k, d, c${j});`, ' ')}`
-        : `${lines(own, (i) => `let x${i} = loadA(a${i}, k, d);`, ' ')}
-    ${lines(panel, (g) => `let p${g} = loadB(batch, k, d, c${g});`, ' ')}`
-    }
-    ${fmas}
-    d.z += 1u;
-    if (d.z == ${r2}) { d.z = 0u; d.y += 1u; if (d.y == ${r1}) { d.y = 0u; d.x += 1u; } }
-  }
-  ${wide ? lines(shared, (i) => `storeRow(w.base, row0 + ${i}u, col0, acc${i});`) : lines(own, (i) => `storeRow(w.base, row0 + ${SUBGROUP_LANES * i}u, w.col * ${shape.panel}u, acc${i});`)}
-}`;
-}
-
-/** The subgroup schedule's shape: who owns what, the shared panel's size (rows of A for
- * wide outputs, columns of B for narrow ones) and what each lane owns besides. */
-interface SubgroupShape {
-  lanesOwn: 'columns' | 'rows';
-  panel: number;
-  rows: number;
-  cols: number;
-}
-
-function subgroupShape(n: number): SubgroupShape {
-  if (n > NARROW_PANEL_MAX) return { lanesOwn: 'columns', panel: PANEL_ROWS, rows: 1, cols: LANE_COLS };
-  const panel = n <= SUBGROUP_LANES ? SUBGROUP_LANES : NARROW_PANEL_MAX;
-  return { lanesOwn: 'rows', panel, rows: NARROW_LANE_OUTPUTS / panel, cols: 1 };
-}
-
 /** [tile rows, tile columns, key suffix, WGSL] of a schedule for an n-column output. */
-function schedule(spec: GemmSpec, variant: GemmVariant, n: number): [number, number, string, () => string] {
+function schedule(spec: GemmSpec, variant: GemmVariant, m: number, n: number, k: number): [number, number, string, () => string] {
   if (variant === 'tiled') return [TILE, TILE, 'tiled', () => tiledWgsl(spec)];
-  if (variant === 'subgroup') {
-    const s = subgroupShape(n);
-    const tile: [number, number] = s.lanesOwn === 'columns' ? [s.panel, SUBGROUP_LANES * s.cols] : [SUBGROUP_LANES * s.rows, s.panel];
-    return [...tile, `subgroup/${s.lanesOwn}/${tile[0]}x${tile[1]}`, () => subgroupWgsl(spec, s)];
-  }
+  if (variant === 'subgroup') return subgroupSchedule(spec, m, n, k);
   const b = blockShape(n);
   return [b.wgY * b.rows, b.wgX * b.cols, `blocked/${b.wgX}x${b.wgY}/${b.rows}x${b.cols}`, () => blockedWgsl(spec, b)];
 }
@@ -374,12 +234,12 @@ export function gemm(
 ): Tensor {
   const { batch, m, n, k } = sizes;
   const size = batch * m * n;
-  const [tileM, tileN, keySuffix, wgsl] = schedule(spec, variant, n);
+  const [tileM, tileN, keySuffix, wgsl] = schedule(spec, variant, m, n, k);
   const tilesX = Math.ceil(n / tileN);
   const tilesPerBatch = Math.ceil(m / tileM) * tilesX;
   const batchTiles = tilesPerBatch * batch;
   const splits = kSplits(batchTiles, k);
-  const kChunk = Math.ceil(k / splits);
+  const kChunk = variant === 'subgroup' && usesVec4(spec, m, n, k) ? 4 * Math.ceil(k / splits / 4) : Math.ceil(k / splits); // vec4 reads step k by 4
   const out = gpuOutput(device, outShape, 'float32');
   const product = (output: Storage): void =>
     device.dispatch({

@@ -98,7 +98,7 @@ export const matmulKernel: Kernel<(a: Tensor, b: Tensor, info: MatmulInfo) => Te
 // the index (A(r, k) sits at k·M + r instead of r·K + k), so Aᵀ·B and A·Bᵀ — the matmuls of
 // backward — read their operands where they lie; odd sizes are handled by the schedules'
 // edge clamping, never by padded copies. aStep/bStep are 0 for an operand shared by the batch.
-function matmulSpec(transposeA: boolean, transposeB: boolean): GemmSpec {
+export function matmulSpec(transposeA: boolean, transposeB: boolean): GemmSpec {
   return {
     key: `matmul/${transposeA ? 'T' : 'N'}${transposeB ? 'T' : 'N'}`,
     uniforms: 'aStep: u32, bStep: u32',
@@ -113,6 +113,15 @@ fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 { return b[batch * u
     kRadices: ['1u', 'u.K'], // d.z = k
     aAlongK: !transposeA,
     bAlongK: transposeB,
+    vec4: {
+      inputs: /* wgsl */ `
+@group(0) @binding(1) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> b4: array<vec4<f32>>;`,
+      loads: /* wgsl */ `
+fn rowA4(batch: u32, row: u32) -> u32 { return batch * u.aStep + ${transposeA ? 'row' : 'row * u.K'}; }
+fn loadA4(start: u32, k: u32) -> vec4<f32> { return a4[(start + ${transposeA ? 'k * u.M' : 'k'}) / 4u]; }
+fn loadB4(batch: u32, k: u32, col: u32) -> vec4<f32> { return b4[(batch * u.bStep + ${transposeB ? 'col * u.K + k' : 'k * u.N + col'}) / 4u]; }`,
+    },
   };
 }
 

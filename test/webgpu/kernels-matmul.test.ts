@@ -5,7 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GEMM_VARIANTS, gemmVariantFor, hasSubgroupSchedule, isSoftwareAdapter } from '../../src/kernels/gemm.js';
-import { type MatmulInfo, matmulKernel, matmulWebgpu } from '../../src/kernels/matmul.js';
+import { usesVec4 } from '../../src/kernels/gemm-subgroup.js';
+import { type MatmulInfo, matmulKernel, matmulSpec, matmulWebgpu } from '../../src/kernels/matmul.js';
 import { matmul } from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor.js';
 import { testWebGpu } from '../helpers/devices.js';
@@ -59,6 +60,28 @@ if (gpu) {
       }
     });
 
+  }
+
+  // Products big enough for the subgroup schedule's vec4 reads (matmul's spec has them), with
+  // edges that fill no whole tile, every transpose, a batch sharing B.
+  if (hasSubgroupSchedule(gpu)) {
+    test('subgroup: vec4 reads on big products match the CPU', async () => {
+      const cases: [number, number, number, number, boolean, boolean][] = [
+        [1, 130, 260, 512, false, false],
+        [1, 132, 516, 256, true, false],
+        [1, 129, 520, 256, false, true],
+        [1, 132, 516, 256, true, true],
+        [2, 68, 520, 512, false, false], // B shared by the batch
+      ];
+      for (const [batch, m, n, k, transposeA, transposeB] of cases) {
+        assert.ok(usesVec4(matmulSpec(transposeA, transposeB), m, n, k), `vec4 reads for ${m}×${k}×${n}`);
+        const info: MatmulInfo = { batch, m, n, k, transposeA, transposeB };
+        const aShape = [batch, transposeA ? k : m, transposeA ? m : k];
+        const bShape = [1, transposeB ? n : k, transposeB ? k : n];
+        const run = (a: Tensor, b: Tensor) => (a.device === gpu ? matmulWebgpu(a, b, info, 'subgroup') : matmulKernel.cpu(a, b, info));
+        await assertMatchesCpu(gpu, [aShape, bShape], run, { atol: 1e-4, rtol: 1e-4 }, `subgroup vec4 [${batch}] ${m}×${k}${transposeA ? 'ᵀ' : ''} @ ${k}×${n}${transposeB ? 'ᵀ' : ''}`);
+      }
+    });
   }
 
   // Only for the adapter's own schedule: 70,000 workgroups with barriers take ~8 s on lavapipe.
