@@ -6,8 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { cpu } from '../../src/device/cpu.js';
 import type { Device } from '../../src/device/device.js';
+import { TrainingEpochs, inBatches } from '../../src/data/epochs.js';
+import { ImageSamples } from '../../src/data/samples.js';
+import { BatchNorm, Dense, Dropout, Sequential } from '../../src/nn/index.js';
+import { Random } from '../../src/random.js';
 import { TensorLoopError } from '../../src/errors.js';
+import type { Tensor } from '../../src/tensor.js';
 import { learningRateFinder } from '../../src/loop/callbacks/lr-finder.js';
 import { suggestRates, valleyIndex } from '../../src/loop/callbacks/lr-finder-suggestions.js';
 import { TrainingLoop } from '../../src/loop/training-loop.js';
@@ -29,7 +35,7 @@ function setup(device: Device | undefined, optimizer: (m: Linear) => Optimizer, 
 }
 
 /** Every bit of the parameters and of the optimizer's state (as uint32 words: NaN-safe). */
-async function bits(model: Linear, optimizer: Optimizer): Promise<Record<string, number[]>> {
+async function bits(model: { namedParameters(): [string, Tensor][] }, optimizer: Optimizer): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
   for (const [path, t] of model.namedParameters()) out[`param/${path}`] = Array.from(new Uint32Array((await t.data()).buffer));
   const state = optimizer.state();
@@ -57,6 +63,41 @@ for (const device of await testDevices()) {
     assert.ok(training.every((b) => !b.data.isDisposed), 'the data lives on');
   });
 }
+
+test('a fit after learningRateFinder is bit for bit the fit without it: TrainingEpochs order, Dropout stream, BatchNorm statistics, SGD momentum', async () => {
+  const run = async (findFirst: boolean) => {
+    const random = new Random(3);
+    const pixels = Uint8Array.from({ length: 48 * 4 }, () => random.int(256));
+    const labels = Uint8Array.from({ length: 48 }, (_, i) => i % 3);
+    const samples = new ImageSamples(pixels, labels, [4], cpu);
+    const model = new Sequential(new Dense(4, 16, { activation: 'relu', seed: 1 }), new BatchNorm(16), new Dropout(0.3, { seed: 2 }), new Dense(16, 3, { seed: 3 }));
+    const optimizer = new SGD(model, { learningRate: 0.05, momentum: 0.9 });
+    const training = new TrainingEpochs(samples, { batchSize: 8, seed: 4 });
+    const losses: number[] = [];
+    const loop = new TrainingLoop({
+      training,
+      validation: inBatches(samples, 16),
+      optimizer,
+      lossFunction: softmaxCrossEntropy,
+      progress: false,
+      callbacks: [{ async onBatchEnd(l) { if (l.isTraining) losses.push(await l.lastStepLoss!.item()); } }],
+    });
+    await loop.fit(model, { epochs: 1 });
+    const state = async () => JSON.stringify([training.state(), (model.layers[2] as Dropout).randomState(), await Promise.all(model.namedState().map(async ([, t]) => Array.from(await t.data())))]);
+    const before = await state();
+    if (findFirst) {
+      const r = await learningRateFinder(loop, model, { steps: 15, startRate: 1e-3, endRate: 10, ...QUIET });
+      assert.is(r.rates.length, 15, 'ran over two epochs of the data');
+      assert.is(await state(), before, 'data order, Dropout stream and BatchNorm statistics put back');
+    }
+    await loop.fit(model, { epochs: 2 });
+    return { losses, weights: await bits(model, optimizer) };
+  };
+  const plain = await run(false);
+  const withFinder = await run(true);
+  assert.equal(withFinder.losses, plain.losses);
+  assert.equal(withFinder.weights, plain.weights);
+});
 
 test('the curve: rates grow geometrically from startRate to endRate; losses smoothed as fastai; the suggestion is one of the rates', async () => {
   const { model, loop } = setup(undefined, (m) => new SGD(m, { learningRate: 0.1, momentum: 0.9 }));
