@@ -15,6 +15,7 @@ import { TensorLoopError } from '../../src/errors.js';
 import { TrainingLoop } from '../../src/loop/training-loop.js';
 import { TrainingLoopAction } from '../../src/loop/actions.js';
 import { modelCheckpoint } from '../../src/loop/callbacks/model-checkpoint.js';
+import { CSVLogger } from '../../src/loop/callbacks/csv-logger.js';
 import { oneCycle } from '../../src/loop/callbacks/one-cycle.js';
 import { type EarlyStopping, earlyStopping } from '../../src/loop/callbacks/early-stopping.js';
 import { type ReduceLearningRateOnPlateau, reduceLearningRateOnPlateau } from '../../src/loop/callbacks/reduce-lr-on-plateau.js';
@@ -83,17 +84,21 @@ test('2 epochs, a checkpoint, and a resumed third epoch equal 3 straight epochs 
   const stopAfterTwo = (loop: TrainingLoopState, event: string): void => {
     if (event === 'epochEnd' && loop.epochIndex === 1) throw TrainingLoopAction.cancelFit;
   };
-  const first = setup(10, [modelCheckpoint({ dir: folder, log: () => {} }), stopAfterTwo]);
+  const csv = join(dir, 'epochs.csv');
+  const first = setup(10, [modelCheckpoint({ dir: folder, log: () => {} }), new CSVLogger({ path: csv }), stopAfterTwo]);
   await first.loop.fit(first.model, { epochs: 3 });
   assert.equal(await readdir(folder), ['epoch-001.safetensors', 'epoch-002.safetensors']);
 
-  const second = setup(77); // other seeds everywhere: the checkpoint must set them all
+  const second = setup(77, [new CSVLogger({ path: csv, append: true })]); // other seeds everywhere: the checkpoint must set them all
   assert.not.equal(await parameterValues(second.model), await parameterValues(first.model));
   const history = await second.loop.fit(second.model, { epochs: 3, resumeFrom: join(folder, 'epoch-002.safetensors') });
   assert.equal(history.epochs, [2]);
   assert.is(second.loop.globalStep, 15);
   assert.equal([...first.losses, ...second.losses], straight.losses);
   assert.equal(await parameterValues(second.model), straightWeights);
+  const rows = (await readFile(csv, 'utf8')).trim().split('\n');
+  assert.is(rows.filter((r) => r.startsWith('epoch,')).length, 1, 'one header: the resumed logger appends');
+  assert.equal(rows.filter((r) => r.includes(',train,')).map((r) => r.split(',')[0]), [...'111112222233333']);
 });
 
 test('a fit stopped in the middle of an epoch saves where it stood, and resuming from there is exact', async () => {

@@ -3,7 +3,9 @@
 // a plain `,` separator, 1-based plain-number epoch and batch cells, a
 // `phase` column (`train` / `validation`), so any CSV reader takes it as is. Each row is
 // appended to the file at once (no buffering): a crash keeps every row written.
-// The directory is created and the file truncated when the logger is made, as S4TF.
+// The directory is created and the file truncated when the logger is made, as S4TF;
+// with `append: true` (a resumed run, Keras' option) the rows go after those already there,
+// under their header.
 // Files are Node's; with `path: null` (a browser) the CSV collects in memory as `text`.
 
 import { TensorLoopError } from '../../errors.js';
@@ -15,6 +17,8 @@ import { checkOptions } from '../../options.js';
 export interface CSVLoggerOptions {
   /** Default `run/log.csv`; must end in `.csv`. `null`: no file, read the CSV from `text`. */
   path?: string | null;
+  /** Keep the rows already in the file and add to them (default false: start it afresh). */
+  append?: boolean;
 }
 
 /** The shortest decimal text that reads back as the same float32 (`0.1`, not
@@ -38,17 +42,20 @@ export class CSVLogger {
   private readonly append: (line: string) => void;
 
   constructor(options: CSVLoggerOptions = {}) {
-    const { path = 'run/log.csv' } = checkOptions('CSVLogger', options, ['path']);
+    const { path = 'run/log.csv', append = false } = checkOptions('CSVLogger', options, ['path', 'append']);
     this.path = path;
     if (path === null) {
       this.append = (line) => this.lines.push(line);
       return;
     }
     if (!path.endsWith('.csv')) throw new TensorLoopError(`CSVLogger: path must end in .csv, got '${path}'`);
-    const { appendFileSync, mkdirSync, writeFileSync } = nodeModule('fs', `CSVLogger: writing ${path} works in Node only; in a browser pass {path: null} and read logger.text`);
+    const { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } = nodeModule('fs', `CSVLogger: writing ${path} works in Node only; in a browser pass {path: null} and read logger.text`);
     try {
       mkdirSync(nodeModule('path', 'CSVLogger').dirname(path), { recursive: true });
-      writeFileSync(path, '');
+      const header = append && existsSync(path) ? readFileSync(path, 'utf8').split('\n', 1)[0]! : '';
+      // the header's statistics (between phase and learning_rate): later rows must match them
+      if (header !== '') this.columns = header.split(',').slice(3, -1);
+      else writeFileSync(path, '');
     } catch (error) {
       throw new TensorLoopError(`CSVLogger: cannot create ${path}: ${(error as Error).message}`);
     }
