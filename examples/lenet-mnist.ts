@@ -7,6 +7,8 @@
 //   npx tsx examples/lenet-mnist.ts --epochs 12 --batch-size 128 --learning-rate 0.004
 //   npx tsx examples/lenet-mnist.ts --training-size 6000 --validation-size 1000   a quick run
 //   npx tsx examples/lenet-mnist.ts --tensorboard   also log for `tensorboard --logdir run/tensorboard/stats`
+//   npx tsx examples/lenet-mnist.ts --find-lr       first run learningRateFinder (100 batches) and
+//                                                   peak the one-cycle schedule at its suggestion
 //   npx tsx examples/lenet-mnist.ts --device cpu      (default: Device.default(), WebGPU when it works)
 // Options may also come from the environment: EPOCHS, BATCH_SIZE, LEARNING_RATE, TRAINING_SIZE,
 // VALIDATION_SIZE, DEVICE.
@@ -21,7 +23,10 @@ import {
   MNIST,
   TrainingLoop,
   type TrainingLoopCallback,
+  type LearningRateFinderOptions,
+  type LearningRateFinderResult,
   type TrainingLoopOptions,
+  learningRateFinder,
   oneCycle,
   softmaxCrossEntropy,
   tensorBoardStatisticsLogger,
@@ -43,6 +48,8 @@ export interface LeNetRunOptions {
   progress?: TrainingLoopOptions['progress'];
   /** Extra callbacks, after the example's own. */
   callbacks?: TrainingLoopCallback[];
+  /** Run learningRateFinder first and peak the schedule at its suggestion instead of `learningRate`. */
+  findLearningRate?: LearningRateFinderOptions;
 }
 
 export const DEFAULTS = { epochs: 3, batchSize: 128, learningRate: 4e-3, csv: 'run/log.csv' };
@@ -67,11 +74,15 @@ export async function trainLeNet(options: LeNetRunOptions) {
     optimizer,
     lossFunction: softmaxCrossEntropy,
     metrics: ['accuracy'],
-    callbacks: [oneCycle({ maxRate: learningRate }), new CSVLogger({ path: csv }), clock, ...(tensorBoard ? [tensorBoard] : []), ...(options.callbacks ?? [])],
+    callbacks: [new CSVLogger({ path: csv }), clock, ...(tensorBoard ? [tensorBoard] : []), ...(options.callbacks ?? [])],
     progress: options.progress,
   });
-  const history: History = await loop.fit(model, { epochs, device });
-  return { model, history, dataset, trainingSeconds: timing.seconds, trainingSamples: timing.samples, tensorBoardRun: tensorBoard?.runDirectory };
+  // the range test trains for a while, then puts the model, Adam and the data back as they were
+  const finder: LearningRateFinderResult | undefined = options.findLearningRate ? await learningRateFinder(loop, model, options.findLearningRate) : undefined;
+  const maxRate = finder?.suggestion ?? learningRate;
+  // a callback of this fit only: its peak is known just now (it sets each batch's rate at batchStart)
+  const history: History = await loop.fit(model, { epochs, device, callbacks: [oneCycle({ maxRate })] });
+  return { model, history, dataset, maxRate, finder, trainingSeconds: timing.seconds, trainingSamples: timing.samples, tensorBoardRun: tensorBoard?.runDirectory };
 }
 
 if (isMain(import.meta.url)) {
@@ -85,6 +96,7 @@ if (isMain(import.meta.url)) {
       'validation-size': { type: 'string', default: env.VALIDATION_SIZE },
       csv: { type: 'string', default: DEFAULTS.csv },
       tensorboard: { type: 'boolean', default: false },
+      'find-lr': { type: 'boolean', default: false },
       device: { type: 'string', default: env.DEVICE ?? 'default' },
     },
   });
@@ -96,13 +108,16 @@ if (isMain(import.meta.url)) {
     validationSize: values['validation-size'] ? positiveInteger('validation-size', values['validation-size']) : undefined,
     csv: values.csv,
     tensorboard: values.tensorboard,
+    ...(values['find-lr'] ? { findLearningRate: { startRate: 1e-6, endRate: 1 } } : {}),
   };
   await runExample(values.device, async (device) => {
-    console.log(`LeNet-5 on MNIST, ${options.epochs} epochs, batch ${options.batchSize}, Adam with a one-cycle schedule peaking at ${options.learningRate}, on ${device.name}`);
+    const peak = options.findLearningRate ? "learningRateFinder's suggestion" : options.learningRate;
+    console.log(`LeNet-5 on MNIST, ${options.epochs} epochs, batch ${options.batchSize}, Adam with a one-cycle schedule peaking at ${peak}, on ${device.name}`);
     const start = performance.now();
     const result = await trainLeNet({ ...options, device });
     const seconds = (performance.now() - start) / 1000;
     console.log(`\nvalidation accuracy: ${(result.history.last('validation', 'accuracy') * 100).toFixed(2)}%`);
+    if (result.finder) console.log(`one-cycle peak: ${result.maxRate.toPrecision(3)}, learningRateFinder's suggestion (its curve: ${result.finder.svgPath})`);
     console.log(`device: ${device.name}`);
     console.log(`time: ${seconds.toFixed(1)} s in all; training ${result.trainingSeconds.toFixed(1)} s, ${(result.trainingSamples / result.trainingSeconds).toFixed(0)} training samples/s`);
     console.log(`logs: CSV ${options.csv}${result.tensorBoardRun ? `; TensorBoard run ${result.tensorBoardRun} (tensorboard --logdir ${result.tensorBoardRun})` : ' (add --tensorboard for TensorBoard)'}`);

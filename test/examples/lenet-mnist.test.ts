@@ -1,10 +1,12 @@
 // The LeNet-MNIST example (npm start) on a few steps of real MNIST: its wiring (oneCycle,
 // the CSV log, the History), and the training-only throughput it reports.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { cpu } from '../../src/device/cpu.js';
 import { testDevices } from '../helpers/devices.js';
 import { trainLeNet } from '../../examples/lenet-mnist.js';
 
@@ -41,5 +43,38 @@ for (const device of await testDevices()) {
     result.model.dispose();
   });
 }
+
+test('cpu: with findLearningRate the one-cycle schedule peaks at learningRateFinder\'s suggestion', async () => {
+  const rates: number[] = [];
+  const result = await trainLeNet({
+    device: cpu,
+    epochs: 1,
+    batchSize: 32,
+    learningRate: 4e-3,
+    trainingSize: 96,
+    validationSize: 32,
+    csv: join(mkdtempSync(join(tmpdir(), 'lenet-')), 'log.csv'),
+    progress: false,
+    findLearningRate: { steps: 5, startRate: 1e-4, endRate: 1e-1, csvPath: null, svgPath: null, log: false },
+    callbacks: [{ onUpdateStart: (l) => void rates.push(l.optimizer.learningRate) }],
+  });
+  assert.is(result.finder!.rates.length, 5, 'the test ran over the data (repeating its 3 batches)');
+  assert.is(result.maxRate, result.finder!.suggestion);
+  assert.ok(Math.abs(rates[1]! - result.maxRate) < 1e-12, `the peak ${rates[1]} is the suggestion ${result.maxRate}`);
+  assert.is(rates.length, 3, 'the fit itself ran its 3 batches');
+  result.model.dispose();
+});
+
+test('the command line: --training-size and --validation-size shorten the run; it reports training throughput and where the logs went', () => {
+  const csv = join(mkdtempSync(join(tmpdir(), 'lenet-cli-')), 'log.csv');
+  const args = ['--import', 'tsx', 'examples/lenet-mnist.ts', '--device', 'cpu', '--epochs', '1', '--batch-size', '32', '--training-size', '64', '--validation-size', '48', '--csv', csv];
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /validation accuracy: \d+\.\d\d%/);
+  assert.match(run.stdout, /training [\d.]+ s, \d+ training samples\/s/);
+  assert.ok(run.stdout.includes(`logs: CSV ${csv} (add --tensorboard for TensorBoard)`), run.stdout);
+  const phases = readFileSync(csv, 'utf8').trimEnd().split('\n').slice(1).map((row) => row.split(',')[2]);
+  assert.equal(phases, ['train', 'train', 'validation', 'validation'], '2 training batches of 32, 48 validation images in 2 batches');
+});
 
 test.run();
