@@ -7,13 +7,17 @@ import { type GemmSpec, type GemmVec4Reads, header, storeRow } from './gemm-wgsl
 /** Subgroup: a workgroup is one subgroup of SUBGROUP_LANES lanes (lavapipe's 256-bit SIMD
  * vector). Wide outputs: the lanes own columns (LANE_COLS each, lane-strided) and share
  * PANEL_ROWS rows of A, each lane reading PANEL_ROWS / 8 of them and handing them to the
- * others with subgroupBroadcast. Narrow outputs (N ≤ 16): the roles swap, the lanes own rows
- * and share a panel of 8 or 16 columns of B. */
+ * others with subgroupBroadcast. Narrow outputs (N ≤ 16): the roles swap, the lanes own
+ * NARROW_LANE_ROWS rows each and share a panel of 8 columns of B (N = 16 is two tiles).
+ * One shape per orientation keeps the pipelines few: each costs 0.3-1 s of LLVM on lavapipe
+ * at its first dispatch, about in proportion to the FMAs it unrolls. 16×2 per lane
+ * compiles in a third of 16×4's time and runs ~25% slower; big products take the vec4 case. */
 export const SUBGROUP_LANES = 8;
 const PANEL_ROWS = 16;
-const LANE_COLS = 4;
+const LANE_COLS = 2;
 const NARROW_PANEL_MAX = 16;
-const NARROW_LANE_OUTPUTS = 64;
+const NARROW_PANEL = 8;
+const NARROW_LANE_ROWS = 8;
 
 // One subgroup of 8 lanes computes a tile. Wide outputs: lane l owns the columns
 // col0 + l + 8·j (j < LANE_COLS) of PANEL_ROWS rows; per step of k each lane reads its own
@@ -81,8 +85,7 @@ interface SubgroupShape {
 
 function subgroupShape(n: number): SubgroupShape {
   if (n > NARROW_PANEL_MAX) return { lanesOwn: 'columns', panel: PANEL_ROWS, rows: 1, cols: LANE_COLS };
-  const panel = n <= SUBGROUP_LANES ? SUBGROUP_LANES : NARROW_PANEL_MAX;
-  return { lanesOwn: 'rows', panel, rows: NARROW_LANE_OUTPUTS / panel, cols: 1 };
+  return { lanesOwn: 'rows', panel: NARROW_PANEL, rows: NARROW_LANE_ROWS, cols: 1 };
 }
 
 // The wide case with vec4 reads (matmul, sizes divisible by 4): per step of 4 along k each

@@ -4,6 +4,7 @@
 
 import { u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
+import { usesVec4 } from './gemm-subgroup.js';
 import { type GemmSpec, type GemmVariant, gemm, gemmVariantFor } from './gemm.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { matmulWasm } from './wasm/matmul.js';
@@ -125,9 +126,35 @@ fn loadB4(batch: u32, k: u32, col: u32) -> vec4<f32> { return b4[(batch * u.bSte
   };
 }
 
+// The same reads with the layout in uniforms: A(r, k) at r·aRow + k·aK, B(k, c) at
+// k·bK + c·bCol. One shader serves all four transposes, for the subgroup schedule's scalar
+// case: on lavapipe a GEMM pipeline costs 0.3-1 s of LLVM at its first dispatch, the extra
+// multiply per read costs little next to the read itself (a scalar load per lane).
+const STRIDED: GemmSpec = {
+  key: 'matmul/strided',
+  uniforms: 'aStep: u32, bStep: u32, aRow: u32, aK: u32, bK: u32, bCol: u32',
+  inputs: /* wgsl */ `
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;`,
+  loads: /* wgsl */ `
+alias RowA = u32; // where A's row starts
+fn rowA(batch: u32, row: u32) -> u32 { return batch * u.aStep + row * u.aRow; }
+fn loadA(start: u32, k: u32, d: vec3<u32>) -> f32 { return a[start + k * u.aK]; }
+fn loadB(batch: u32, k: u32, d: vec3<u32>, col: u32) -> f32 { return b[batch * u.bStep + k * u.bK + col * u.bCol]; }`,
+  kRadices: ['1u', 'u.K'], // d.z = k
+  aAlongK: false, // (only the tiled schedule reads these)
+  bAlongK: false,
+};
+
 /** The WebGPU matmul with an explicit schedule (tests and the bench run both). */
 export function matmulWebgpu(a: Tensor, b: Tensor, { batch, m, n, k, transposeA, transposeB }: MatmulInfo, variant: GemmVariant): Tensor {
   const aStep = a.size === m * k ? 0 : m * k;
   const bStep = b.size === k * n ? 0 : k * n;
-  return gemm(gpuDevice(a), matmulSpec(transposeA, transposeB), variant, [a.storage, b.storage], [batch, m, n], { batch, m, n, k }, [u32(aStep), u32(bStep)]);
+  const spec = matmulSpec(transposeA, transposeB);
+  const sizes = { batch, m, n, k };
+  if (variant === 'subgroup' && !usesVec4(spec, m, n, k)) {
+    const layout = [transposeA ? 1 : k, transposeA ? m : 1, transposeB ? 1 : n, transposeB ? k : 1];
+    return gemm(gpuDevice(a), STRIDED, variant, [a.storage, b.storage], [batch, m, n], sizes, [aStep, bStep, ...layout].map(u32));
+  }
+  return gemm(gpuDevice(a), spec, variant, [a.storage, b.storage], [batch, m, n], sizes, [u32(aStep), u32(bStep)]);
 }

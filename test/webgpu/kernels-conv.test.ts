@@ -53,7 +53,11 @@ if (gpu) {
         const onGpu = (t: Tensor) => t.device === gpu;
         await assertMatchesCpu(gpu, [x, w], (a, b) => (onGpu(a!) ? conv2dWebgpu(a!, b!, g, variant) : conv2dKernel.cpu(a!, b!, g)), TOLERANCE, `conv2d ${label(g)}`);
         await assertMatchesCpu(gpu, [y, w], (a, b) => (onGpu(a!) ? conv2dBackpropInputWebgpu(a!, b!, g, variant) : conv2dBackpropInputKernel.cpu(a!, b!, g)), TOLERANCE, `input gradient ${label(g)}`);
-        await assertMatchesCpu(gpu, [x, y], (a, b) => (onGpu(a!) ? conv2dBackpropFilterWebgpu(a!, b!, g, variant) : conv2dBackpropFilterKernel.cpu(a!, b!, g)), TOLERANCE, `filter gradient ${label(g)}`);
+        // the filter gradient sums batch·outH·outW products (12,800 for LeNet's conv2): float32
+        // partial sums of that length drift ~1e-4·√(K/1000) from the float64 reference
+        const filterK = g.batch * g.outH * g.outW;
+        const filterTolerance = { atol: TOLERANCE.atol * Math.max(1, Math.sqrt(filterK / 1000)), rtol: TOLERANCE.rtol };
+        await assertMatchesCpu(gpu, [x, y], (a, b) => (onGpu(a!) ? conv2dBackpropFilterWebgpu(a!, b!, g, variant) : conv2dBackpropFilterKernel.cpu(a!, b!, g)), filterTolerance, `filter gradient ${label(g)}`);
       }
     });
   }
