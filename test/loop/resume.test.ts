@@ -215,6 +215,16 @@ test('a bad, corrupt or mismatched checkpoint is a TensorLoopError and changes n
     assert.is((target.loop.optimizer as Adam).step, step, file);
   }
   await rejects(() => target.loop.fit(target.model, { epochs: 3, resumeFrom: join(folder, 'run.safetensors'), initialEpoch: 1 }), /not both/);
+  // the same model, but a dataset of another size: its shuffle state does not fit
+  const otherData = new TrainingLoop({ training: new TrainingEpochs(samples(48, 1), { batchSize: 8 }), validation: inBatches(samples(12, 2), 8), optimizer: new Adam(target.model), lossFunction: softmaxCrossEntropy, progress: false });
+  const otherState = JSON.stringify((otherData.training as TrainingEpochs).state());
+  await rejects(() => otherData.fit(target.model, { epochs: 3, resumeFrom: join(folder, 'run.safetensors') }), /the saved order has 40 sample indices, this dataset 48 samples/);
+  assert.is(JSON.stringify((otherData.training as TrainingEpochs).state()), otherState);
+  assert.equal(await parameterValues(target.model), weights);
+  // a model without the Dropout layer: the random streams do not match
+  const noDropout = new Sequential(new Dense(4, 16, { activation: 'relu', seed: 1, device: cpu }), new Dense(16, 3, { seed: 2, device: cpu }));
+  const plainLoop = new TrainingLoop({ training: new TrainingEpochs(samples(40, 1), { batchSize: 8 }), validation: inBatches(samples(12, 2), 8), optimizer: new Adam(noDropout), lossFunction: softmaxCrossEntropy, progress: false });
+  await rejects(() => plainLoop.fit(noDropout, { epochs: 3, resumeFrom: join(folder, 'run.safetensors') }), /random streams of modules 'layers\.1', the model has none/);
   await rejects(() => target.loop.fit(target.model, { epochs: 0, resumeFrom: join(folder, 'run.safetensors') }), /past the 0 epoch/);
 });
 
