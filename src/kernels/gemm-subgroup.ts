@@ -9,15 +9,17 @@ import { type GemmSpec, type GemmVec4Reads, header, storeRow } from './gemm-wgsl
  * PANEL_ROWS rows of A, each lane reading PANEL_ROWS / 8 of them and handing them to the
  * others with subgroupBroadcast. Narrow outputs (N ≤ 16): the roles swap, the lanes own
  * NARROW_LANE_ROWS rows each and share a panel of 8 columns of B (N = 16 is two tiles).
- * One shape per orientation keeps the pipelines few: each costs 0.3-1 s of LLVM on lavapipe
- * at its first dispatch, about in proportion to the FMAs it unrolls. 16×2 per lane
- * compiles in a third of 16×4's time and runs ~25% slower; big products take the vec4 case. */
+ * One shape per orientation keeps the pipelines few: each costs 0.2-1 s of LLVM on lavapipe
+ * at its first dispatch, about in proportion to the reads and FMAs it unrolls. Wide: 16×2
+ * per lane compiles in a third of 16×4's time and runs ~25% slower (big products take the
+ * vec4 case). Narrow: 4 rows per lane ran LeNet's step as fast as 8 and compiled its first
+ * step in 3.1 instead of 4.8 CPU-seconds; 2 rows compiled in 2.4 but ran 12% slower. */
 export const SUBGROUP_LANES = 8;
 const PANEL_ROWS = 16;
 const LANE_COLS = 2;
 const NARROW_PANEL_MAX = 16;
 const NARROW_PANEL = 8;
-const NARROW_LANE_ROWS = 8;
+const NARROW_LANE_ROWS = 4;
 
 // One subgroup of 8 lanes computes a tile. Wide outputs: lane l owns the columns
 // col0 + l + 8·j (j < LANE_COLS) of PANEL_ROWS rows; per step of k each lane reads its own
