@@ -59,6 +59,8 @@ export interface TrainingLoopState {
 
   /** True once requestStop (or Ctrl-C) asked the fit to end after the current batch. */
   stopRequested?: boolean;
+  /** Ends the fit after the current batch, with the end events (the loop's; see interrupt.ts). */
+  requestStop?(): void;
   /** What a checkpoint saved now needs to resume the run exactly (see resume-state.ts). */
   resumeState?(): ResumeState | undefined;
 }

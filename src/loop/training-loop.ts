@@ -192,6 +192,7 @@ export class TrainingLoop implements TrainingLoopState {
     this.callbacks.push(...callbacks);
     this.internal = [history];
     this.stopRequested = false;
+    this.position = undefined;
     let removeInterruptHandler = (): void => {};
     try {
       this.epochCount = epochs;

@@ -122,6 +122,18 @@ test('a fit stopped in the middle of an epoch saves where it stood, and resuming
   assert.equal(await parameterValues(second.model), straightWeights);
 });
 
+test('a stop before the first batch of a later fit saves nothing (no stale position of the earlier fit)', async () => {
+  const folder = join(dir, 'early-stop');
+  const a = setup(10, [modelCheckpoint({ dir: folder, log: () => {} })]);
+  await a.loop.fit(a.model, { epochs: 1 });
+  const stopAtOnce = (loop: TrainingLoopState, event: string): void => {
+    if (event === 'fitStart') loop.requestStop?.();
+  };
+  const history = await a.loop.fit(a.model, { epochs: 1, callbacks: [stopAtOnce] });
+  assert.is(history.epochCount, 0);
+  assert.equal(await readdir(folder), ['epoch-001.safetensors']);
+});
+
 test('with accumulated gradients a stop waits for the end of the group, and resuming from it is exact', async () => {
   const together = setup(10, [], { accumulateGradients: 2 });
   await together.loop.fit(together.model, { epochs: 3 });
