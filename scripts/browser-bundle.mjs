@@ -27,23 +27,32 @@ export function nodeImports(found) {
   };
 }
 
-/** Bundles `entry` for browsers; returns the esbuild result and the Node imports it met. */
-export async function bundleForBrowser({ entry = 'src/index.ts', outfile = 'dist/tensorloop.browser.js', write = true, minify = true } = {}) {
-  const found = [];
-  const result = await esbuild.build({
-    entryPoints: [entry],
-    outfile,
+/** The esbuild options every browser build of this repository shares (the library bundle,
+ * the demo page, the kernel-suite page): one ES2022 module graph with source maps, for
+ * browsers, recording into `found` each Node builtin it reaches. */
+export function browserBuildOptions(found) {
+  return {
     bundle: true,
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
     sourcemap: true,
+    logLevel: 'silent',
+    plugins: [nodeImports(found)],
+  };
+}
+
+/** Bundles `entry` for browsers; returns the esbuild result and the Node imports it met. */
+export async function bundleForBrowser({ entry = 'src/index.ts', outfile = 'dist/tensorloop.browser.js', write = true, minify = true } = {}) {
+  const found = [];
+  const result = await esbuild.build({
+    ...browserBuildOptions(found),
+    entryPoints: [entry],
+    outfile,
     minify,
     keepNames: true,
     metafile: true,
     write,
-    logLevel: 'silent',
-    plugins: [nodeImports(found)],
   });
   return { result, nodeImports: found };
 }

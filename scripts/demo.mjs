@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { nodeImports, describeNodeImports } from './browser-bundle.mjs';
+import { browserBuildOptions, describeNodeImports } from './browser-bundle.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_OUT = join(ROOT, 'dist', 'demo');
@@ -19,16 +19,11 @@ const MNIST_DIR = join(dirname(createRequire(import.meta.url).resolve('mnist-dat
 export async function buildPage(entry, outfile) {
   const found = [];
   await esbuild.build({
+    ...browserBuildOptions(found),
     entryPoints: [join(ROOT, entry)],
     outfile,
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    sourcemap: true,
     alias: { tensorloop: join(ROOT, 'src', 'index.ts') },
     logLevel: 'warning',
-    plugins: [nodeImports(found)],
   });
   if (found.length > 0) throw new Error(`${entry} reaches Node modules:\n${describeNodeImports(found)}`);
 }
