@@ -5,6 +5,7 @@ import { i32, u32 } from '../device/uniforms.js';
 import { Tensor } from '../tensor.js';
 import { type Conv2DInfo, forEachWindowTap } from './conv.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
+import { maxPoolBackwardWasm, maxPoolWasm } from './wasm/pool.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput } from './wgsl.js';
 import { WGSL_IEEE } from './ieee.js';
 
@@ -20,6 +21,7 @@ function forEachInWindow(g: Conv2DInfo, n: number, oh: number, ow: number, visit
  * ignored, not counted as zeros). The max of a window holding NaN is NaN. */
 export const pool2dKernel: Kernel<(op: PoolOp, x: Tensor, info: Conv2DInfo) => Tensor> = {
   name: 'pool2d',
+  wasm: (op, x, g) => (op === 'max' ? maxPoolWasm(x, g) : null),
   cpu(op, x, g) {
     const X = cpuData(x) as Float32Array;
     const C = g.inC;
@@ -61,6 +63,7 @@ export const pool2dKernel: Kernel<(op: PoolOp, x: Tensor, info: Conv2DInfo) => T
  * equally among the window's in-bounds elements. */
 export const pool2dBackwardKernel: Kernel<(op: PoolOp, dy: Tensor, x: Tensor, info: Conv2DInfo) => Tensor> = {
   name: 'pool2dBackward',
+  wasm: (op, dy, x, g) => (op === 'max' ? maxPoolBackwardWasm(dy, x, g) : null),
   cpu(op, dy, x, g) {
     const X = cpuData(x) as Float32Array;
     const DY = cpuData(dy) as Float32Array;

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { u32 } from '../device/uniforms.js';
 import type { WebGpuStorage } from '../device/webgpu.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
+import { sumColumnsWasm } from './wasm/sum-columns.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput, isSoftwareAdapter, withScratch } from './wgsl.js';
 
 /** Rows one first-pass invocation sums: long enough that the second pass is small, short
@@ -18,6 +19,7 @@ const MIN_INVOCATIONS = { software: 512, gpu: 16384 };
 
 export const sumColumnsKernel: Kernel<(x: Tensor, rows: number, columns: number) => Tensor> = {
   name: 'sumColumns',
+  wasm: sumColumnsWasm,
   cpu(x, rows, columns) {
     const X = cpuData(x) as Float32Array;
     const acc = new Float64Array(columns);

@@ -11,6 +11,8 @@ import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } f
 import { biasActivationKernel, reluGradientKernel } from '../../src/kernels/bias-activation.js';
 import { binaryKernel } from '../../src/kernels/elementwise.js';
 import { matmulKernel } from '../../src/kernels/matmul.js';
+import { sumColumnsKernel } from '../../src/kernels/sum-columns.js';
+import { pool2dBackwardKernel, pool2dKernel } from '../../src/kernels/pool.js';
 import { conv2dGeometry } from '../../src/ops/conv.js';
 import { wasmKernels } from '../../src/kernels/wasm/module.js';
 import { type Tensor, fromData } from '../../src/tensor.js';
@@ -154,7 +156,7 @@ test('add, sub, mul, div: same shapes and scalar operands, odd sizes, specials, 
   assert.is(binaryKernel.wasm!('pow', x, x, [3, 1000], 'float32'), null, 'pow stays on the reference');
 });
 
-test('biasActivation and reluGradient: rows of several widths, specials and -0, exactly as the reference', () => {
+test('biasActivation and reluGradient: rows of several widths (any bias length), specials and -0, exactly as the reference', () => {
   for (const [rows, C] of [[128, 512], [37, 84], [1000, 16]] as const) {
     const x = input([rows, C], C, 11);
     const data = cpuData(x);
@@ -172,7 +174,51 @@ test('biasActivation and reluGradient: rows of several widths, specials and -0, 
   const x = fromData(new Float32Array(2048).fill(-0), [512, 4], cpu);
   const y = biasActivationKernel.wasm!(x, fromData(new Float32Array(4).fill(-0), [4], cpu), 'relu')!;
   assert.ok(cpuData(y).every((v) => Object.is(v, 0)), 'relu(-0) is +0');
-  assert.is(biasActivationKernel.wasm!(input([300, 10], 1), input([10], 2), 'relu'), null, 'rows of 10 stay on the reference');
+  for (const [rows, C] of [[3136, 6], [300, 10], [1000, 7]] as const) {
+    const x = input([rows, C], C, 5);
+    const bias = input([C], C + 1, 1);
+    assertMatches(biasActivationKernel.wasm!(x, bias, 'relu')!, biasActivationKernel.cpu(x, bias, 'relu'), `biasActivation relu ${rows}×${C}, C repeated to lcm(C, 4)`, 0, 0);
+  }
+  assert.is(biasActivationKernel.wasm!(input([301, 10], 1), input([10], 2), 'relu'), null, '301 rows of 10 (not whole rows of 20) stay on the reference');
+});
+
+test('sumColumns: odd and even widths, specials, exactly as the float64 reference', () => {
+  for (const [rows, columns] of [[128, 512], [100352 / 16, 6], [37, 1031], [1000, 7], [2, 1021]] as const) {
+    const x = input([rows, columns], rows + columns, 7);
+    const fast = sumColumnsKernel.wasm!(x, rows, columns);
+    assert.ok(fast, `the wasm path takes ${rows}×${columns}`);
+    assertMatches(fast!, sumColumnsKernel.cpu(x, rows, columns), `sumColumns ${rows}×${columns}`, 0, 0);
+  }
+  const x = input([300, 10], 1);
+  assertMatches(sumColumnsKernel.wasm!(x, 300, 10)!, sumColumnsKernel.cpu(x, 300, 10), 'sumColumns 300×10', 0, 0);
+  assert.is(sumColumnsKernel.wasm!(input([10, 10], 1), 10, 10), null, 'a small one stays on the reference');
+});
+
+test('max pool and its gradient: windows apart, overlapping, padded, any channel count, specials and ±0, exactly as the reference', () => {
+  // [batch, size, channels, window, stride, padding]
+  const cases: [number, number, number, number, number, 'same' | 'valid'][] = [
+    [16, 28, 6, 2, 2, 'valid'],
+    [4, 10, 16, 2, 2, 'valid'],
+    [3, 9, 5, 3, 1, 'same'],
+    [4, 11, 8, 3, 2, 'same'],
+    [40, 7, 1, 2, 1, 'valid'],
+  ];
+  for (const [batch, size, C, window, stride, padding] of cases) {
+    const g = conv2dGeometry('maxPool2d', [batch, size, size, C], window, window, C, stride, padding, 1);
+    const what = `${batch}×${size}×${size}×${C} window ${window} stride ${stride} ${padding}`;
+    const x = input([batch, size, size, C], size + C, 9);
+    const data = cpuData(x);
+    for (let i = 0; i < data.length; i += 97) data[i] = i % 2 ? -0 : 0; // ties of ±0: the first one wins
+    for (let i = 5; i < data.length; i += 131) data[i] = data[i - 1]!; // ties of equal values
+    const dy = input([batch, g.outH, g.outW, C], C, 3);
+    const y = pool2dKernel.wasm!('max', x, g);
+    assert.ok(y, `the wasm path takes ${what}`);
+    assertMatches(y!, pool2dKernel.cpu('max', x, g), `max pool ${what}`, 0, 0);
+    assert.ok(cpuData(y!).every((v, i) => Object.is(v, cpuData(pool2dKernel.cpu('max', x, g))[i]) || Number.isNaN(v)), `max pool ${what}: ±0 as the reference`);
+    assertMatches(pool2dBackwardKernel.wasm!('max', dy, x, g)!, pool2dBackwardKernel.cpu('max', dy, x, g), `max pool gradient ${what}`, 0, 0);
+  }
+  const g = conv2dGeometry('avgPool2d', [4, 10, 10, 4], 2, 2, 4, 2, 'valid', 1);
+  assert.is(pool2dKernel.wasm!('avg', input([4, 10, 10, 4], 1), g), null, 'average pooling stays on the reference');
 });
 
 test.run();

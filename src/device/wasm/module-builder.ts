@@ -122,6 +122,7 @@ export class FunctionBuilder {
   i32LtU(): this { return this.op(0x49); } // prettier-ignore
   i32GeU(): this { return this.op(0x4f); } // prettier-ignore
   i32LeU(): this { return this.op(0x4d); } // prettier-ignore
+  i32GeS(): this { return this.op(0x4e); } // prettier-ignore
   i32Eq(): this { return this.op(0x46); } // prettier-ignore
   i32DivU(): this { return this.op(0x6e); } // prettier-ignore
   i32RemU(): this { return this.op(0x70); } // prettier-ignore
@@ -140,6 +141,13 @@ export class FunctionBuilder {
     const bytes = new Uint8Array(new Float64Array([value]).buffer);
     return this.op(0x44, ...bytes);
   }
+  f32Add(): this { return this.op(0x92); } // prettier-ignore
+  /** IEEE maximum: NaN if either is NaN, and −0 < +0 (as Math.max). */
+  f32Max(): this { return this.op(0x97); } // prettier-ignore
+  f32Eq(): this { return this.op(0x5b); } // prettier-ignore
+  f32Ne(): this { return this.op(0x5c); } // prettier-ignore
+  f32Gt(): this { return this.op(0x5e); } // prettier-ignore
+  i32Load(offset = 0): this { return this.op(0x28, ...this.memarg(2, offset)); } // prettier-ignore
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); } // prettier-ignore
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)); } // prettier-ignore
 
@@ -150,6 +158,8 @@ export class FunctionBuilder {
   v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); } // prettier-ignore
   f32x4Splat(): this { return this.simd(0x13); } // prettier-ignore
   f32x4Gt(): this { return this.simd(0x44); } // prettier-ignore
+  /** Lane-wise IEEE maximum, NaN propagating, −0 < +0. */
+  f32x4Max(): this { return this.simd(0xe9); } // prettier-ignore
   f32x4Le(): this { return this.simd(0x45); } // prettier-ignore
   v128And(): this { return this.simd(0x4e); } // prettier-ignore
   /** bitselect(a, b, mask): a's bits where mask is 1, b's where it is 0. */

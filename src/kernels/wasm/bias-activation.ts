@@ -3,12 +3,15 @@
 // f32 arithmetic and comparisons, so the values match the reference exactly:
 //   relu(v) = v <= 0 ? +0 : v  (−0 and negatives give +0, NaN stays NaN)
 //   dz = dy · (y > 0 ? 1 : 0)  (a product, so NaN or ±Inf in dy stays NaN where the gate is 0)
-// Bias rows whose length is not a multiple of 4 (and small tensors) run the reference.
+// A bias of C floats with C not a multiple of 4 (6 conv channels) is repeated into a row of
+// lcm(C, 4) floats in scratch, so the vector loop still sees whole vectors; small tensors,
+// and those whose size is not a multiple of that row, run the reference.
 
 import { FunctionBuilder, type Local } from '../../device/wasm/module-builder.js';
 import type { WasmRuntime } from '../../device/wasm/runtime.js';
 import type { Shape, Tensor } from '../../tensor.js';
 import type { FusedActivation } from '../bias-activation.js';
+import { cpuData } from '../kernel.js';
 import { wasmKernels } from './module.js';
 import { kernelOutput, operandAddress } from './operands.js';
 
@@ -77,8 +80,22 @@ function run(inputs: Tensor[], shape: Shape, call: (exports: WasmRuntime['export
 
 export function biasActivationWasm(x: Tensor, bias: Tensor, activation: FusedActivation): Tensor | null {
   const C = bias.size;
-  if (C % 4 !== 0 || x.size < MIN_SIZE || x.size % C !== 0) return null;
-  return run([x, bias], x.shape, (exports, [px, pb], po) => exports[`biasActivation_${activation}`]!(px!, pb!, po, x.size / C, C / 4));
+  const width = C % 4 === 0 ? C : C % 2 === 0 ? 2 * C : 4 * C; // lcm(C, 4)
+  if (C === 0 || x.size < MIN_SIZE || x.size % width !== 0) return null;
+  const rt = wasmKernels();
+  if (!rt) return null;
+  rt.reset();
+  const px = operandAddress(rt, x);
+  const pb = width === C ? operandAddress(rt, bias) : rt.alloc(4 * width);
+  if (width !== C && pb >= 0) {
+    const row = rt.f32();
+    const b = cpuData(bias) as Float32Array;
+    for (let i = 0; i < width; i += C) row.set(b.subarray(0, C), pb / 4 + i);
+  }
+  const out = px < 0 || pb < 0 ? null : kernelOutput(rt, x.shape);
+  if (!out) return null;
+  rt.exports[`biasActivation_${activation}`]!(px, pb, out.address, x.size / width, width / 4);
+  return out.finish();
 }
 
 export function reluGradientWasm(dy: Tensor, y: Tensor): Tensor | null {

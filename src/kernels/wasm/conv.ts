@@ -22,7 +22,7 @@ const TAP_TABLES_KEPT = 8;
 
 /** For output pixel `row` (n, oh, ow) and tap t = kh·kW + kw, entry row·taps + t holds the
  * index of channel 0 of the input pixel the tap reads, or -1 where it falls in the padding. */
-function tapTable(g: Conv2DInfo): Int32Array {
+export function tapTable(g: Conv2DInfo): Int32Array {
   const key = JSON.stringify(g);
   const cached = tapTables.get(key);
   if (cached) return cached;

@@ -10,13 +10,15 @@ import { biasActivationFunctions } from './bias-activation.js';
 import { elementwiseFunctions } from './elementwise.js';
 import { gemmFunction } from './gemm.js';
 import { optimizerFunctions } from './optim.js';
+import { poolFunctions } from './pool.js';
+import { sumColumnsFunctions } from './sum-columns.js';
 
 let runtime: WasmRuntime | null | undefined;
 let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLOOP_WASM !== '0';
 
 function functions() {
   const gemms = (['rowMajor', 'columnMajor'] as const).flatMap((a) => (['rowMajor', 'transposed'] as const).map((b) => gemmFunction(a, b)));
-  return [...gemms, ...elementwiseFunctions(), ...biasActivationFunctions(), ...optimizerFunctions()];
+  return [...gemms, ...elementwiseFunctions(), ...biasActivationFunctions(), ...optimizerFunctions(), ...sumColumnsFunctions(), ...poolFunctions()];
 }
 
 export function wasmKernels(): WasmRuntime | null {
