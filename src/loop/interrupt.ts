@@ -9,12 +9,14 @@ import { exitProcess, onProcessSignal } from '../platform.js';
 
 export interface Interruptible {
   requestStop(): void;
+  readonly callbacks: readonly unknown[];
 }
 
-/** Installs the SIGINT handler for one fit; returns what removes it. */
+/** Installs the SIGINT handler for one fit; returns what removes it (call it when the fit
+ * ends, before its own callbacks are dropped: it says so when nothing was saved). */
 export function handleInterrupts(loop: Interruptible, log: (message: string) => void = (m) => console.log(m)): () => void {
   let count = 0;
-  return onProcessSignal('SIGINT', () => {
+  const remove = onProcessSignal('SIGINT', () => {
     count += 1;
     if (count > 1) {
       log('\nInterrupted again: exiting now.');
@@ -24,4 +26,9 @@ export function handleInterrupts(loop: Interruptible, log: (message: string) => 
     log('\nInterrupted: stopping after the current batch (press Ctrl-C again to exit at once).');
     loop.requestStop();
   });
+  return () => {
+    remove();
+    const saving = loop.callbacks.some((c) => (c as { name?: unknown } | null)?.name === 'ModelCheckpoint');
+    if (count > 0 && !saving) log('Stopped. Nothing was saved to resume from: with modelCheckpoint({dir}) among the callbacks, Ctrl-C saves a checkpoint and prints how to continue.');
+  };
 }

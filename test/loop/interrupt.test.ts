@@ -140,6 +140,51 @@ test('a second Ctrl-C exits at once with status 130', async () => {
   assert.not.match(result.out, /event fitEnd/);
 });
 
+test('in process: SIGINT during fit stops it; without modelCheckpoint it says nothing was saved; the handler is gone after fit', async () => {
+  const { TrainingLoop } = await import('../../src/loop/training-loop.js');
+  const { SGD } = await import('../../src/optim/index.js');
+  const { softmaxCrossEntropy } = await import('../../src/losses/index.js');
+  const { Linear, toyBatches } = await import('./helpers.js');
+  const model = new Linear(4, 3);
+  const batches = toyBatches(32, 4);
+  const before = process.listenerCount('SIGINT');
+  let during = -1;
+  const loop = new TrainingLoop({
+    training: [batches, batches],
+    validation: batches,
+    optimizer: new SGD(model),
+    lossFunction: softmaxCrossEntropy,
+    progress: false,
+    callbacks: [
+      (state: TrainingLoopState, event: string) => {
+        if (event === 'batchEnd' && state.isTraining && state.batchIndex === 2) {
+          during = process.listenerCount('SIGINT');
+          process.emit('SIGINT'); // as a Ctrl-C would, without a real signal
+        }
+      },
+    ],
+  });
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (message: string) => void printed.push(message);
+  let history;
+  try {
+    history = await loop.fit(model, { epochs: 2 });
+  } finally {
+    console.log = log;
+  }
+  assert.is(during, before + 1, 'a handler while fitting');
+  assert.is(process.listenerCount('SIGINT'), before, 'none after');
+  assert.is(history.epochCount, 1);
+  assert.is(loop.globalStep, 3);
+  assert.match(printed.join('\n'), /Interrupted: stopping after the current batch/);
+  assert.match(printed.join('\n'), /Nothing was saved to resume from: with modelCheckpoint/);
+  const unhandled = await loop.fit(model, { epochs: 1, handleInterrupts: false });
+  assert.is(during, before, 'handleInterrupts: false installs none');
+  assert.is(unhandled.epochCount, 1);
+  assert.is(loop.globalStep, 3 + 8, 'and the emitted SIGINT stops nothing');
+});
+
 test.after(() => rmSync(folder, { recursive: true, force: true }));
 
 test.run();
