@@ -83,6 +83,15 @@ test('a lastStep* tensor used after its batch ended names itself and tells about
   const { model, loop } = setup();
   const stored: Record<string, Tensor> = {};
   let kept: Tensor | undefined;
+  let atEpochEnd = '';
+  const messageOf = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'no error';
+  };
   await loop.fit(model, {
     epochs: 1,
     callbacks: [
@@ -95,17 +104,13 @@ test('a lastStep* tensor used after its batch ended names itself and tells about
           stored.loss = l.lastStepLoss!;
           stored.gradient = l.lastStepGradient!.get('weight')!;
         },
+        onEpochEnd(l) {
+          atEpochEnd = messageOf(() => mean(l.lastStepLoss!));
+        },
       },
     ],
   });
-  const messageOf = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (error) {
-      return (error as Error).message;
-    }
-    return 'no error';
-  };
+  assert.match(atEpochEnd, /was disposed: it was the loop's lastStepLoss of validation batch 2\/2 of epoch 1, freed when that batch ended/, 'read at epochEnd, after the last batch');
   const output = messageOf(() => mean(stored.output!));
   assert.match(output, /^mean: x \[4,3\] was disposed: it was the loop's lastStepOutput of training batch 2\/2 of epoch 1, freed when that batch ended/);
   assert.match(output, /keep\(loop\.lastStepOutput\)/);
