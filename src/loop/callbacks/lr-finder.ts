@@ -49,7 +49,7 @@ export interface LearningRateFinderOptions {
   svgPath?: string | null;
   /** The step to train with (default: the loop's default step). */
   differentiableStep?: DifferentiableStep;
-  /** More callbacks for the test's loop (e.g. a ProgressPrinter). */
+  /** More callbacks for the test's loop (it has no statistics recorder: read loop.lastStepLoss). */
   callbacks?: readonly TrainingLoopCallback[];
   /** Where the one summary line goes (default console.log); false: silent. */
   log?: ((message: string) => void) | false;
