@@ -65,7 +65,7 @@ if (gpu) {
   }
 
   // Products big enough for the subgroup schedule's vec4 reads (matmul's spec has them), with
-  // edges that fill no whole tile, every transpose, a batch sharing B.
+  // edges that fill no whole tile, every transpose, a batch sharing B, split-K.
   if (hasSubgroupSchedule(gpu)) {
     test('subgroup: vec4 reads on big products match the CPU', async () => {
       const cases: [number, number, number, number, boolean, boolean][] = [
@@ -74,6 +74,7 @@ if (gpu) {
         [1, 129, 520, 256, false, true],
         [1, 132, 516, 256, true, true],
         [2, 68, 520, 512, false, false], // B shared by the batch
+        [1, 16, 40, 32772, false, true], // 2 tiles, long K: split-K in chunks of 4·⌈…⌉
       ];
       for (const [batch, m, n, k, transposeA, transposeB] of cases) {
         assert.ok(usesVec4(matmulSpec(transposeA, transposeB), m, n, k), `vec4 reads for ${m}×${k}×${n}`);
