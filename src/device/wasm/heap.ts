@@ -117,13 +117,15 @@ function canShareMemory(): boolean {
   return g.process?.versions?.node !== undefined || g.crossOriginIsolated === true;
 }
 
-/** The heap, made on first use; null where WebAssembly memory cannot be shared, or with
- * TENSORLOOP_WASM=0 (then CPU tensors are plain TypedArrays). */
+/** The heap, made on first use; null where WebAssembly memory cannot be shared, with
+ * TENSORLOOP_WASM=0, or with TENSORLOOP_WASM_HEAP=0 (as a browser without cross-origin
+ * isolation: kernels copy through an unshared scratch memory, one thread). CPU tensors are
+ * then plain TypedArrays. */
 export function wasmHeap(): WasmHeap | null {
   if (heap !== undefined) return heap;
   heap = null;
   const Memory = (globalThis as unknown as { WebAssembly?: { Memory: WasmMemoryConstructor } }).WebAssembly?.Memory;
-  if (!Memory || !canShareMemory() || environmentVariable('TENSORLOOP_WASM') === '0') return heap;
+  if (!Memory || !canShareMemory() || environmentVariable('TENSORLOOP_WASM') === '0' || environmentVariable('TENSORLOOP_WASM_HEAP') === '0') return heap;
   try {
     heap = new WasmHeap(new Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true }));
   } catch {
