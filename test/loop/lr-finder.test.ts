@@ -24,7 +24,7 @@ import { testDevices } from '../helpers/devices.js';
 import { Linear, toyBatches } from './helpers.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'lr-finder-'));
-const QUIET = { log: false, csvPath: null, svgPath: null } as const;
+const QUIET = { log: false, csvPath: null, svgPath: null, progress: false } as const;
 
 function setup(device: Device | undefined, optimizer: (m: Linear) => Optimizer, batches = 4) {
   const model = new Linear(4, 3, device);
@@ -167,6 +167,23 @@ test('the CSV and the SVG: written to the paths, returned as text; the SVG is we
   assert.ok(findAll(root, 'text').some((t) => /suggested/.test(t.text)), 'the suggestion is labelled');
   assert.is(lines.length, 1);
   assert.match(lines[0]!, /^learningRateFinder: 0\.001 → 1, 10 steps; suggested learning rate [\d.e-]+ \(valley; steep .*\); curve in .*lr\.csv and .*lr\.svg$/);
+});
+
+test('on a terminal a progress line is rewritten in place, never wider than it, and cleared before the summary', async () => {
+  const { model, loop } = setup(undefined, (m) => new SGD(m, { learningRate: 0.1 }));
+  const writes: string[] = [];
+  const order: string[] = [];
+  const output = { isTTY: true, columns: 50, write: (text: string) => void (writes.push(text), order.push('progress')) };
+  await learningRateFinder(loop, model, { ...QUIET, steps: 8, startRate: 1e-3, endRate: 1, progress: output, log: () => void order.push('summary') });
+  assert.ok(writes.length >= 2, 'a first line and the clearing');
+  for (const w of writes.slice(0, -1)) {
+    assert.ok(w.startsWith('\r') && w.endsWith('\x1b[K'), JSON.stringify(w));
+    assert.ok(w.length - '\r\x1b[K'.length < 50, `${w.length - 4} columns: ${JSON.stringify(w)}`);
+  }
+  assert.match(writes[0]!, /^\rlearningRateFinder 1\/8 \[/);
+  assert.match(writes.at(-2)!, /^\rlearningRateFinder 8\/8 \[={20}\]/, 'the last step always draws');
+  assert.is(writes.at(-1), '\r\x1b[K');
+  assert.is(order.at(-1), 'summary', 'the summary comes after the cleared line');
 });
 
 test('bad options are TensorLoopErrors before anything runs', async () => {

@@ -30,6 +30,7 @@ import type { LoopModel, TrainingLoopState } from '../state.js';
 import { type DifferentiableStep, TrainingLoop } from '../training-loop.js';
 import { type LearningRateCurve, curveCsv, curveSvg } from './lr-finder-plot.js';
 import { type LearningRateSuggestions, SmoothedLoss, suggestRates } from './lr-finder-suggestions.js';
+import { type ProgressOutput, progressBar } from './progress-printer.js';
 
 export interface LearningRateFinderOptions {
   /** Default 1e-7 (fastai's). */
@@ -53,6 +54,9 @@ export interface LearningRateFinderOptions {
   callbacks?: readonly TrainingLoopCallback[];
   /** Where the one summary line goes (default console.log); false: silent. */
   log?: ((message: string) => void) | false;
+  /** A line `learningRateFinder 37/100 [===>…] rate … - smoothed loss …` rewritten in place
+   * while the test runs: default process.stdout when it is a terminal, else none (false). */
+  progress?: ProgressOutput | false;
 }
 
 export interface LearningRateFinderResult extends LearningRateCurve {
@@ -90,16 +94,22 @@ export async function learningRateFinder(loop: TrainingLoop, model: LoopModel, o
     });
     await testLoop.fit(model, { epochs: settings.steps, ...(settings.differentiableStep ? { differentiableStep: settings.differentiableStep } : {}) });
   } finally {
+    test.clearProgress();
     snapshot.restore();
   }
   if (test.rates.length === 0) throw new TensorLoopError('learningRateFinder: no training batch ran (is the training data empty?)');
   return finish(test, settings);
 }
 
-type Settings = Required<Omit<LearningRateFinderOptions, 'differentiableStep' | 'log'>> & { differentiableStep?: DifferentiableStep; log: ((message: string) => void) | false };
+type Settings = Required<Omit<LearningRateFinderOptions, 'differentiableStep' | 'log' | 'progress'>> & {
+  differentiableStep?: DifferentiableStep;
+  log: ((message: string) => void) | false;
+  progress: ProgressOutput | false;
+};
 
 function checkSettings(options: LearningRateFinderOptions): Settings {
-  const o = checkOptions('learningRateFinder', options, ['startRate', 'endRate', 'steps', 'divergenceFactor', 'smoothing', 'csvPath', 'svgPath', 'differentiableStep', 'callbacks', 'log']);
+  const o = checkOptions('learningRateFinder', options, ['startRate', 'endRate', 'steps', 'divergenceFactor', 'smoothing', 'csvPath', 'svgPath', 'differentiableStep', 'callbacks', 'log', 'progress']);
+  const stdout = (globalThis as { process?: { stdout?: ProgressOutput } }).process?.stdout;
   const defaultPath = (extension: string) => (isNode ? `run/lr-finder.${extension}` : null);
   const s: Settings = {
     startRate: o.startRate ?? 1e-7,
@@ -111,6 +121,7 @@ function checkSettings(options: LearningRateFinderOptions): Settings {
     svgPath: o.svgPath === undefined ? defaultPath('svg') : o.svgPath,
     callbacks: o.callbacks ?? [],
     log: o.log === undefined ? (m: string) => console.log(m) : o.log,
+    progress: o.progress === undefined ? (stdout?.isTTY ? stdout : false) : o.progress,
     ...(o.differentiableStep ? { differentiableStep: o.differentiableStep } : {}),
   };
   const fail = (message: string): never => {
@@ -136,6 +147,7 @@ class RangeTest {
   stopReason: LearningRateFinderResult['stopReason'] = 'steps';
   private best = Infinity;
   private readonly smoother: SmoothedLoss;
+  private lastDraw = -Infinity;
 
   constructor(private readonly settings: Settings) {
     this.smoother = new SmoothedLoss(settings.smoothing);
@@ -164,12 +176,29 @@ class RangeTest {
     this.losses.push(loss);
     this.smoothedLosses.push(smoothed);
     this.best = Math.min(this.best, smoothed);
+    this.drawProgress();
     const { divergenceFactor, steps } = this.settings;
     if (divergenceFactor !== false && !(smoothed <= divergenceFactor * this.best)) {
       this.stopReason = 'diverged';
       throw TrainingLoopAction.cancelFit;
     }
     if (this.rates.length >= steps) throw TrainingLoopAction.cancelFit;
+  }
+
+  /** The progress line, at most 10 times a second, cut to the terminal's width. */
+  private drawProgress(): void {
+    const { progress, steps } = this.settings;
+    const now = performance.now();
+    if (!progress || (now - this.lastDraw < 100 && this.rates.length < steps)) return;
+    this.lastDraw = now;
+    const i = this.rates.length - 1;
+    const line = `learningRateFinder ${i + 1}/${steps} ${progressBar(i + 1, steps, 20)} rate ${this.rates[i]!.toExponential(2)} - smoothed loss: ${this.smoothedLosses[i]!.toFixed(4)}`;
+    progress.write(`\r${line.slice(0, Math.max(1, (progress.columns ?? 80) - 1))}\x1b[K`);
+  }
+
+  /** Clears the progress line (before the summary line is printed). */
+  clearProgress(): void {
+    if (this.settings.progress && this.lastDraw > -Infinity) this.settings.progress.write('\r\x1b[K');
   }
 }
 
