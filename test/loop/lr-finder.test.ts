@@ -181,7 +181,7 @@ test('on a terminal a progress line is rewritten in place, never wider than it, 
     assert.ok(w.length - '\r\x1b[K'.length < 50, `${w.length - 4} columns: ${JSON.stringify(w)}`);
   }
   assert.match(writes[0]!, /^\rlearningRateFinder 1\/8 \[/);
-  assert.match(writes.at(-2)!, /^\rlearningRateFinder 8\/8 \[={20}\]/, 'the last step always draws');
+  assert.match(writes.at(-2)!, /^\rlearningRateFinder 8\/8 \[={10}\]/, 'the last step always draws');
   assert.is(writes.at(-1), '\r\x1b[K');
   assert.is(order.at(-1), 'summary', 'the summary comes after the cleared line');
 });

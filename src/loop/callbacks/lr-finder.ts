@@ -192,7 +192,7 @@ class RangeTest {
     if (!progress || (now - this.lastDraw < 100 && this.rates.length < steps)) return;
     this.lastDraw = now;
     const i = this.rates.length - 1;
-    const line = `learningRateFinder ${i + 1}/${steps} ${progressBar(i + 1, steps, 20)} rate ${this.rates[i]!.toExponential(2)} - smoothed loss: ${this.smoothedLosses[i]!.toFixed(4)}`;
+    const line = `learningRateFinder ${i + 1}/${steps} ${progressBar(i + 1, steps, 10)} rate ${this.rates[i]!.toExponential(2)}, smoothed loss ${this.smoothedLosses[i]!.toFixed(4)}`;
     progress.write(`\r${line.slice(0, Math.max(1, (progress.columns ?? 80) - 1))}\x1b[K`);
   }
 
