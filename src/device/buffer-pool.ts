@@ -35,6 +35,8 @@ export class BufferPool {
     private readonly device: GPUDevice,
     private readonly usage: number,
     private readonly label: string,
+    /** Called before a buffer is destroyed (the bind-group cache drops what binds it). */
+    private readonly onDestroy: (buffer: GPUBuffer) => void = () => {},
   ) {}
 
   /** A buffer of at least `bytes` bytes (its size is the class size). */
@@ -57,6 +59,7 @@ export class BufferPool {
   recycle(): void {
     for (const buffer of this.pending) {
       if (buffer.size > MAX_POOLED_BYTES) {
+        this.onDestroy(buffer);
         buffer.destroy(); // destroy() waits for submitted work that uses it
         continue;
       }
@@ -79,7 +82,10 @@ export class BufferPool {
 
   /** Destroys every buffer, live ones included (the device is going away). */
   destroy(): void {
-    for (const buffer of [...this.live, ...this.pending, ...[...this.free.values()].flat()]) buffer.destroy();
+    for (const buffer of [...this.live, ...this.pending, ...[...this.free.values()].flat()]) {
+      this.onDestroy(buffer);
+      buffer.destroy();
+    }
     this.live.clear();
     this.pending = [];
     this.free.clear();

@@ -21,6 +21,8 @@ export interface BindingSignature {
 export interface CachedPipeline {
   pipeline: GPUComputePipeline;
   bindGroupLayout: GPUBindGroupLayout;
+  /** The layout's name (`u2i1o`), shared by every pipeline with the same signature. */
+  layoutId: string;
 }
 
 export class PipelineCache {
@@ -44,7 +46,8 @@ export class PipelineCache {
     if (cached) return cached;
     const code = typeof wgsl === 'string' ? wgsl : wgsl();
     shaderBuilt(key, code);
-    const bindGroupLayout = this.layoutFor(signature);
+    const layoutId = layoutIdOf(signature);
+    const bindGroupLayout = this.layoutFor(layoutId, signature);
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label: key });
     const pipeline = this.device.createComputePipeline({
@@ -56,13 +59,12 @@ export class PipelineCache {
     void this.device.popErrorScope().then((error) => {
       if (error) this.onError(`kernel ${key} failed to compile: ${error.message}`);
     });
-    const entry = { pipeline, bindGroupLayout };
+    const entry = { pipeline, bindGroupLayout, layoutId };
     this.pipelines.set(key, entry);
     return entry;
   }
 
-  private layoutFor(s: BindingSignature): GPUBindGroupLayout {
-    const id = `${s.uniforms ? 'u' : ''}${s.inputs}i${s.outputs}o${s.status ? 's' : ''}`;
+  private layoutFor(id: string, s: BindingSignature): GPUBindGroupLayout {
     let layout = this.layouts.get(id);
     if (layout) return layout;
     const entries: GPUBindGroupLayoutEntry[] = [];
@@ -79,4 +81,8 @@ export class PipelineCache {
     this.pipelines.clear();
     this.layouts.clear();
   }
+}
+
+function layoutIdOf(s: BindingSignature): string {
+  return `${s.uniforms ? 'u' : ''}${s.inputs}i${s.outputs}o${s.status ? 's' : ''}`;
 }

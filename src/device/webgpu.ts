@@ -5,7 +5,9 @@
 // (inside one open compute pass), and the batch is submitted every SUBMIT_EVERY dispatches
 // or when a `read` needs results. Uniforms of a batch go into one CPU-side ring and reach
 // the GPU with a single `writeBuffer` just before the submit. Buffers come from a pool by
-// size class (buffer-pool.ts); pipelines from a cache by kernel variant (pipeline-cache.ts).
+// size class (buffer-pool.ts); pipelines from a cache by kernel variant (pipeline-cache.ts);
+// bind groups from a cache by the buffers they bind (bind-groups.ts), the uniforms reached
+// through a dynamic offset into the ring.
 //
 // Errors. Validation errors arrive asynchronously (error scopes, `uncapturederror`), and
 // device loss through `device.lost`. Any of them puts the device in a failed state: pending
@@ -16,6 +18,7 @@
 import type { DType, TypedArray } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
 import { afterEventLoopTurn } from '../platform.js';
+import { BindGroupCache, type BufferRange } from './bind-groups.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { DeferredErrors, STATUS_BYTES, type StatusSlot } from './deferred-errors.js';
 import type { Device, DeviceMemory, Storage } from './device.js';
@@ -29,12 +32,13 @@ import { checkOptions } from '../options.js';
 
 /** Dispatches recorded before a submit (tfjs uses 15; more amortizes submit cost). */
 const SUBMIT_EVERY = 32;
-/** Dispatches allowed between two turns of Node's event loop. Within a turn Dawn can recycle
- * no bind group, and on Mesa's lavapipe every live one holds a memory mapping that Dawn keeps
- * for reuse; a process may hold at most 65,530 (Linux's vm.max_map_count), past which the
- * driver crashes (SIGSEGV). Past this limit a dispatch throws a TensorLoopError instead,
+/** Bind groups a process may create between two turns of Node's event loop. Within a turn
+ * Dawn frees no bind group, and on Mesa's lavapipe every live one holds a memory mapping;
+ * a process may hold at most 65,530 (Linux's vm.max_map_count), past which the driver
+ * crashes (SIGSEGV). Repeated dispatches reuse cached bind groups (bind-groups.ts) and count
+ * nothing; past this many new ones in one turn a dispatch throws a TensorLoopError instead,
  * leaving room for the mappings every other kernel variant keeps. */
-const MAX_DISPATCHES_PER_TURN = 16_384;
+const MAX_NEW_BIND_GROUPS_PER_TURN = 16_384;
 /** Bytes of uniforms one batch can hold; a batch that fills it is submitted early. */
 const UNIFORM_RING_BYTES = 64 * 1024;
 
@@ -141,8 +145,8 @@ export class WebGpuDevice implements Device {
   readonly name: string;
   readonly limits: GPUSupportedLimits;
   readonly features: ReadonlySet<string>;
-  /** Counters for tests and benchmarks: dispatches recorded and batches submitted. */
-  readonly counters = { dispatches: 0, submits: 0 };
+  /** Counters for tests and benchmarks: dispatches recorded, batches submitted, uploads. */
+  readonly counters = { dispatches: 0, submits: 0, uploads: 0 };
 
   private gpu: GPUDevice | null;
   /** The GPU instance and adapter must outlive the device: if GC collects them, Dawn frees
@@ -151,6 +155,7 @@ export class WebGpuDevice implements Device {
   private readonly pool: BufferPool;
   private readonly stagingPool: BufferPool;
   private readonly pipelines: PipelineCache;
+  private readonly bindGroups: BindGroupCache;
   private readonly uniformBuffer: GPUBuffer;
   private readonly uniformRing = new ArrayBuffer(UNIFORM_RING_BYTES);
   private readonly uniformView = new DataView(this.uniformRing);
@@ -185,7 +190,8 @@ export class WebGpuDevice implements Device {
     this.failed = new Promise<never>((_, reject) => (this.rejectPending = reject));
     this.failed.catch(() => {}); // observed by reads through Promise.race
     const { GPUBufferUsage: U, GPUMapMode: _M, GPUShaderStage: S } = globals;
-    this.pool = new BufferPool(device, U.STORAGE | U.COPY_SRC | U.COPY_DST, 'tensor');
+    this.bindGroups = new BindGroupCache(device);
+    this.pool = new BufferPool(device, U.STORAGE | U.COPY_SRC | U.COPY_DST, 'tensor', (buffer) => this.bindGroups.forget(buffer));
     this.stagingPool = new BufferPool(device, U.MAP_READ | U.COPY_DST, 'staging');
     this.pipelines = new PipelineCache(device, (message) => this.fail(message), S.COMPUTE);
     this.uniformAlign = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
@@ -204,6 +210,7 @@ export class WebGpuDevice implements Device {
 
   upload(data: TypedArray): WebGpuStorage {
     const storage = this.newStorage(data.byteLength, 'upload');
+    this.counters.uploads += 1;
     // Dawn's writeBuffer takes no SharedArrayBuffer (CPU tensors live in one: src/device/wasm/heap.ts)
     const source = data.buffer instanceof ArrayBuffer ? data : data.slice();
     if (data.byteLength > 0) this.device.queue.writeBuffer(storage.buffer, 0, source.buffer, source.byteOffset, source.byteLength);
@@ -261,8 +268,13 @@ export class WebGpuDevice implements Device {
     return { ...this.live };
   }
 
-  poolStats(): PoolStats & { pipelines: number } {
-    return { ...this.pool.stats(), pipelines: this.pipelines.size };
+  poolStats(): PoolStats & { pipelines: number; bindGroups: number } {
+    return { ...this.pool.stats(), pipelines: this.pipelines.size, bindGroups: this.bindGroups.size };
+  }
+
+  /** Bind groups created and reused from the cache (bind-groups.ts), for tests and benchmarks. */
+  get bindGroupCounters(): { created: number; reused: number } {
+    return { ...this.bindGroups.counters };
   }
 
   /** Destroys every buffer and the device, so the Node process can exit. Idempotent. */
@@ -278,6 +290,7 @@ export class WebGpuDevice implements Device {
     this.deferred.destroy();
     this.timestamps?.destroy();
     this.pipelines.clear();
+    this.bindGroups.clear();
     this.gpu?.destroy();
     this.gpu = null;
     this.owners = null;
@@ -302,7 +315,6 @@ export class WebGpuDevice implements Device {
   /** Records one compute dispatch into the current batch (see DispatchOptions). */
   dispatch(options: DispatchOptions): void {
     this.assertUsable(options.key);
-    this.countDispatchThisTurn(options.key);
     const inputs = options.inputs ?? [];
     const uniforms = options.uniforms ?? [];
     const grid = this.grid(options.key, options.workgroups);
@@ -310,20 +322,18 @@ export class WebGpuDevice implements Device {
     const status = options.status ? this.deferred.take(options.key.split('/')[0]!) : undefined;
     const taint = this.deferred.taintOf([...inputs, ...options.outputs], status?.slot);
     for (const s of options.outputs) (s as WebGpuStorage).taint = taint;
-    const { pipeline, bindGroupLayout } = this.pipelines.get(options.key, options.wgsl, {
+    const { pipeline, bindGroupLayout, layoutId } = this.pipelines.get(options.key, options.wgsl, {
       uniforms: uniforms.length > 0,
       inputs: inputs.length,
       outputs: options.outputs.length,
       status: options.status === true,
     });
-    const entries: GPUBindGroupEntry[] = [];
-    if (uniforms.length > 0) entries.push({ binding: 0, resource: this.writeUniforms(uniforms) });
-    for (const s of [...inputs, ...options.outputs]) {
-      const { buffer, byteLength } = s as WebGpuStorage;
-      entries.push({ binding: entries.length, resource: { buffer, offset: 0, size: Math.max(4, align(byteLength, 4)) } });
-    }
-    if (status) entries.push({ binding: entries.length, resource: status.binding });
-    const bindGroup = this.device.createBindGroup({ layout: bindGroupLayout, entries, label: options.key });
+    const ranges: BufferRange[] = [];
+    if (uniforms.length > 0) ranges.push({ buffer: this.uniformBuffer, offset: this.writeUniforms(uniforms), size: uniformsByteLength(uniforms) });
+    for (const s of inputs) ranges.push(bufferRange(s));
+    for (const s of options.outputs) ranges.push(bufferRange(s));
+    if (status) ranges.push(status.binding as BufferRange);
+    const bindGroup = this.bindGroups.get(bindGroupLayout, layoutId, ranges, options.key, () => this.countNewBindGroup(options.key));
     const timestampWrites = profiler.enabled ? this.timestamps?.next(options.key) : undefined;
     if (timestampWrites) this.endPass(); // a timed dispatch gets a pass of its own
     const pass = timestampWrites ? this.commandEncoder().beginComputePass({ timestampWrites }) : this.computePass();
@@ -357,23 +367,24 @@ export class WebGpuDevice implements Device {
 
   // ---------------------------------------------------------------- internals
 
-  private dispatchesThisTurn = 0;
+  private newBindGroupsThisTurn = 0;
   private turnWatch = false;
 
-  /** Counts dispatches until the event loop next turns (see MAX_DISPATCHES_PER_TURN). */
-  private countDispatchThisTurn(key: string): void {
+  /** Counts bind groups created until the event loop next turns (MAX_NEW_BIND_GROUPS_PER_TURN). */
+  private countNewBindGroup(key: string): void {
     if (!this.turnWatch) {
       this.turnWatch = true;
       afterEventLoopTurn(() => {
         this.turnWatch = false;
-        this.dispatchesThisTurn = 0;
+        this.newBindGroupsThisTurn = 0;
       });
     }
-    if (++this.dispatchesThisTurn > MAX_DISPATCHES_PER_TURN) {
+    if (++this.newBindGroupsThisTurn > MAX_NEW_BIND_GROUPS_PER_TURN) {
       throw new TensorLoopError(
-        `${key}: ${MAX_DISPATCHES_PER_TURN} GPU dispatches were recorded without Node's event loop turning; Dawn frees ` +
-          `finished work only when it turns, and crashed here somewhere past 50,000. Await something now and then in long ` +
-          `synchronous loops (a readback, or \`await new Promise(setImmediate)\` in Node); the TrainingLoop does this for you.`,
+        `${key}: ${MAX_NEW_BIND_GROUPS_PER_TURN} GPU dispatches over new buffers were recorded without Node's event loop ` +
+          `turning; Dawn frees their bind groups only when it turns, and crashed here somewhere past 50,000. Await ` +
+          `something now and then in long synchronous loops (a readback, or \`await new Promise(setImmediate)\` in Node); ` +
+          `the TrainingLoop does this for you.`,
       );
     }
   }
@@ -402,14 +413,15 @@ export class WebGpuDevice implements Device {
     return foldGrid(key, workgroups, max);
   }
 
-  private writeUniforms(fields: readonly Uniform[]): GPUBufferBinding {
+  /** Packs the uniforms into the batch's ring; returns their offset. */
+  private writeUniforms(fields: readonly Uniform[]): number {
     const size = uniformsByteLength(fields);
     if (this.uniformUsed + size > UNIFORM_RING_BYTES) void this.flush();
     const offset = this.uniformUsed;
     packUniforms(fields, this.uniformView, offset);
     this.uniformUsed = align(offset + size, this.uniformAlign);
     this.commandEncoder(); // the ring belongs to the batch being recorded
-    return { buffer: this.uniformBuffer, offset, size };
+    return offset;
   }
 
   private commandEncoder(): GPUCommandEncoder {
@@ -498,6 +510,13 @@ export class WebGpuDevice implements Device {
   private assertUsable(op: string): void {
     if (this.failure) throw new TensorLoopError(`${op}: ${this.failure.message}`);
   }
+}
+
+/** The range a storage binding covers: the tensor's bytes, rounded up to whole words (an
+ * empty tensor binds one word: a binding cannot be empty). */
+function bufferRange(storage: Storage): BufferRange {
+  const { buffer, byteLength } = storage as WebGpuStorage;
+  return { buffer, offset: 0, size: Math.max(4, align(byteLength, 4)) };
 }
 
 /** Splits `count` workgroups into an [x, y, 1] grid with x, y ≤ max (x·y ≥ count, as few
