@@ -8,7 +8,7 @@
 // sizes and general broadcasting take one element per invocation.
 
 import { type DType, typedArrayFor } from '../dtype.js';
-import { dims, f32, u32 } from '../device/uniforms.js';
+import { dims, f32, i32, u32 } from '../device/uniforms.js';
 import type { Shape, Tensor } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
 import { type Kernel, broadcastStrides, cpuData, cpuTensor } from './kernel.js';
@@ -261,6 +261,78 @@ export const binaryKernel: Kernel<(op: BinaryOp, a: Tensor, b: Tensor, outShape:
       });
     }
     return cpuTensor(out, outShape);
+  },
+};
+
+// One invocation computes one output element, ys[index] = op(xs[index], u.value) (or
+// op(u.value, xs[index]) when the number comes first); vectorized, VECTORS_PER_INVOCATION
+// vec4s with the number splatted. The number travels in the uniforms, so `mul(x, 2)`
+// uploads no buffer of its own.
+function binaryNumberWgsl(op: BinaryOp, dtype: DType, outDtype: DType, numberFirst: boolean, vectorized: boolean): string {
+  const type = wgslType(dtype);
+  const outType = wgslType(outDtype);
+  const expr = (dtype === 'int32' && BINARY_OPS[op].wgslInt) || BINARY_OPS[op].wgsl;
+  const [a, b] = numberFirst ? ['v', 'x'] : ['x', 'v'];
+  const body = vectorized
+    ? `let x = xs[index];
+    let v = vec4<${type}>(u.value);
+    ys[index] = vec4(op(${a}.x, ${b}.x), op(${a}.y, ${b}.y), op(${a}.z, ${b}.z), op(${a}.w, ${b}.w));`
+    : `let x = xs[index];
+  let v = u.value;
+  ys[index] = op(${a}, ${b});`;
+  return /* wgsl */ `
+${WGSL_IEEE}
+${op === 'pow' ? (dtype === 'int32' ? WGSL_POW_INT : WGSL_POW) : ''}
+struct Uniforms { size: u32, value: ${type} }
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> xs: array<${vectorized ? `vec4<${type}>` : type}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<${vectorized ? `vec4<${outType}>` : outType}>;
+fn op(a: ${type}, b: ${type}) -> ${outType} { return ${expr}; }
+${
+  vectorized
+    ? vectorizedMain(body)
+    : `${ELEMENTWISE_MAIN}
+  if (index >= u.size) { return; }
+  ${body}
+}`
+}`;
+}
+
+/** out[i] = op(x[i], value), or op(value, x[i]) when `numberFirst`: a binary op with a
+ * number operand, already of x's dtype (an int32 x meets only integers here). */
+export const binaryNumberKernel: Kernel<(op: BinaryOp, x: Tensor, value: number, numberFirst: boolean, outDtype: DType) => Tensor> = {
+  name: 'binary',
+  webgpu(op, x, value, numberFirst, outDtype) {
+    const device = gpuDevice(x);
+    const vectorized = isVectorizable(x.size);
+    const y = gpuOutput(device, x.shape, outDtype);
+    device.dispatch({
+      key: `binary/${op}/${wgslType(x.dtype)}/number${numberFirst ? 'A' : 'B'}${vectorized ? '/vec4' : ''}`,
+      wgsl: () => binaryNumberWgsl(op, x.dtype, outDtype, numberFirst, vectorized),
+      inputs: [x.storage],
+      outputs: [y.storage],
+      uniforms: [u32(vectorized ? x.size / 4 : x.size), x.dtype === 'int32' ? i32(value) : f32(value)],
+      workgroups: vectorized ? vectorizedWorkgroups(x.size) : elementWorkgroups(x.size),
+    });
+    return y;
+  },
+  wasm(op, x, value, numberFirst, outDtype) {
+    if (x.dtype !== 'float32') return null;
+    const number = cpuTensor(new Float32Array([value]), []);
+    try {
+      return binaryWasm(op, numberFirst ? number : x, numberFirst ? x : number, x.shape, outDtype);
+    } finally {
+      number.dispose();
+    }
+  },
+  cpu(op, x, value, numberFirst, outDtype) {
+    const input = cpuData(x);
+    const out = typedArrayFor(outDtype, input.length);
+    const g = (x.dtype === 'int32' && BINARY_OPS[op].cpuInt) || BINARY_OPS[op].cpu;
+    const v = typedArrayFor(x.dtype, 1).fill(value)[0]!; // rounded to x's dtype, as a scalar tensor holds it
+    if (numberFirst) for (let i = 0; i < input.length; i++) out[i] = g(v, input[i]!);
+    else for (let i = 0; i < input.length; i++) out[i] = g(input[i]!, v);
+    return cpuTensor(out, x.shape);
   },
 };
 

@@ -4,7 +4,7 @@
 import { record } from '../autodiff/tape.js';
 import type { DType } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
-import { type BinaryOp, COMPARISON_OPS, type UnaryOp, binaryKernel, castKernel, unaryKernel, whereKernel } from '../kernels/elementwise.js';
+import { type BinaryOp, COMPARISON_OPS, type UnaryOp, binaryKernel, binaryNumberKernel, castKernel, unaryKernel, whereKernel } from '../kernels/elementwise.js';
 import { kernelFor } from '../kernels/kernel.js';
 import { type Shape, type Tensor, scalar } from '../tensor.js';
 import { sumToShape } from './reduce.js';
@@ -73,28 +73,33 @@ export const cos = (x: Tensor): Tensor => unary('cos', x);
 
 // ---------------------------------------------------------------- binary
 
-/** Gradient rules: [da, db] before broadcast reduction. */
-const BINARY_GRADIENTS: Partial<Record<BinaryOp, (a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => [Tensor | null, Tensor | null]>> = {
-  add: (_a, _b, _y, dy) => [dy, dy],
-  sub: (_a, _b, _y, dy) => [dy, neg(dy)],
-  mul: (a, b, _y, dy) => [mul(dy, b), mul(dy, a)],
-  div: (a, b, _y, dy) => [div(dy, b), neg(div(mul(dy, a), square(b)))], // d(a/b) = da/b - a db/b²
+/** Gradient rules, one per operand (only the needed ones run), before broadcast reduction.
+ * The other operand may be a number (`mul(x, 2)`): the rules take it as it came. */
+type SideRule = (a: TensorLike, b: TensorLike, y: Tensor, dy: Tensor) => Tensor;
+const BINARY_GRADIENTS: Partial<Record<BinaryOp, { a: SideRule; b: SideRule }>> = {
+  add: { a: (_a, _b, _y, dy) => dy, b: (_a, _b, _y, dy) => dy },
+  sub: { a: (_a, _b, _y, dy) => dy, b: (_a, _b, _y, dy) => neg(dy) },
+  mul: { a: (_a, b, _y, dy) => mul(dy, b), b: (a, _b, _y, dy) => mul(dy, a) },
+  // d(a/b) = da/b - a db/b²
+  div: { a: (_a, b, _y, dy) => div(dy, b), b: (a, b, _y, dy) => neg(div(mul(dy, a), square(b as Tensor))) },
   // d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's values where that formula breaks:
   // da = 0 where b = 0 (a⁰ is constant, though 0·0⁻¹ is NaN), db = 0 where a = 0 and b ≥ 0
   // (0^b is 0 or 1 there, though 0·log 0 is NaN); a negative base gives db = NaN (log a).
-  pow: (a, b, y, dy) => [
-    where(equal(b, 0), 0, mul(dy, mul(b, pow(a, sub(b, 1))))),
-    where(mul(equal(a, 0), greaterEqual(b, 0)), 0, mul(dy, mul(y, log(a)))),
-  ],
+  pow: {
+    a: (a, b, _y, dy) => {
+      const exponent = b as Tensor | number;
+      if (typeof exponent === 'number') return exponent === 0 ? mul(dy, 0) : mul(dy, mul(pow(a, exponent - 1), exponent));
+      return where(equal(exponent, 0), 0, mul(dy, mul(exponent, pow(a, sub(exponent, 1)))));
+    },
+    b: (a, b, y, dy) => {
+      const base = typeof a === 'number' ? scalar(a, { device: dy.device }) : a;
+      return where(mul(equal(base, 0), greaterEqual(b, 0)), 0, mul(dy, mul(y, log(base))));
+    },
+  },
   // the larger input takes the gradient; ties send it to a (as TensorFlow does)
-  maximum: (a, b, _y, dy) => {
-    const aWins = greaterEqual(a, b);
-    return [mul(dy, aWins), mul(dy, sub(1, aWins))];
-  },
-  minimum: (a, b, _y, dy) => {
-    const aWins = lessEqual(a, b);
-    return [mul(dy, aWins), mul(dy, sub(1, aWins))];
-  },
+  // (b's share is 1 - [a wins], so a NaN comparison sends the gradient to b)
+  maximum: { a: (a, b, _y, dy) => mul(dy, greaterEqual(a, b)), b: (a, b, _y, dy) => mul(dy, sub(1, greaterEqual(a, b))) },
+  minimum: { a: (a, b, _y, dy) => mul(dy, lessEqual(a, b)), b: (a, b, _y, dy) => mul(dy, sub(1, lessEqual(a, b))) },
 };
 
 /** The shape a binary op sees for an argument: a number is a scalar. */
@@ -106,7 +111,7 @@ function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
   // check the shapes before anything is allocated (scalars for numbers, float32 copies)
   const outShape = broadcastShapes(op, shapeOf(aLike), shapeOf(bLike));
   assertOutputAllocatable(op, outShape, aLike, bLike);
-  return composite(() => binaryOf(op, aLike, bLike, outShape));
+  return composite(() => (typeof aLike === 'number' || typeof bLike === 'number' ? binaryWithNumber(op, aLike, bLike) : binaryOf(op, aLike, bLike, outShape)));
 }
 
 function binaryOf(op: BinaryOp, aLike: TensorLike, bLike: TensorLike, outShape: number[]): Tensor {
@@ -122,10 +127,29 @@ function binaryOf(op: BinaryOp, aLike: TensorLike, bLike: TensorLike, outShape: 
   const rule = BINARY_GRADIENTS[op];
   if (rule) {
     const [x0, x1] = [a!, b!];
-    record(op, [x0, x1], y, (dy, needs) => {
-      const [da, db] = rule(x0, x1, y, dy);
-      return [needs[0] && da ? sumToShape(da, x0.shape) : null, needs[1] && db ? sumToShape(db, x1.shape) : null];
-    });
+    record(op, [x0, x1], y, (dy, needs) => [
+      needs[0] ? sumToShape(rule.a(x0, x1, y, dy), x0.shape) : null,
+      needs[1] ? sumToShape(rule.b(x0, x1, y, dy), x1.shape) : null,
+    ]);
+  }
+  return y;
+}
+
+/** A binary op with one number operand: the number goes to the kernel as a value (on WebGPU
+ * in the uniforms), never as a tensor. Its dtype follows the tensor's rules: an integer meets
+ * an int32 tensor as int32, any other number makes the op float32. */
+function binaryWithNumber(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
+  const numberFirst = typeof aLike === 'number';
+  let x = (numberFirst ? bLike : aLike) as Tensor;
+  const value = (numberFirst ? aLike : bLike) as number;
+  if (typeof (numberFirst ? bLike : aLike) === 'number') throw new TensorLoopError(`${op}: at least one argument must be a Tensor`);
+  if (x.dtype === 'int32' && (!Number.isInteger(value) || op === 'div')) x = cast(x, 'float32');
+  const outDtype: DType = COMPARISON_OPS.has(op) ? 'float32' : x.dtype;
+  const y = kernelFor(binaryNumberKernel, x.device)(op, x, value, numberFirst, outDtype);
+  const rule = BINARY_GRADIENTS[op];
+  if (rule) {
+    const input = x;
+    record(op, [input], y, (dy) => [numberFirst ? rule.b(value, input, y, dy) : rule.a(input, value, y, dy)]);
   }
   return y;
 }

@@ -125,7 +125,7 @@ if (gpu) {
     optimizer.disposeState();
   });
 
-  test('webgpu: a TrainingLoop epoch of 300 tiny-GPT batches (~77k dispatches) with no readback until its end completes', async () => {
+  test('webgpu: a TrainingLoop epoch of 300 tiny-GPT batches (~67k dispatches) with no readback until its end completes', async () => {
     // Regression: with metrics reported at the end of the epoch and no progress display,
     // nothing inside the epoch awaited a macrotask, and Dawn crashed (SIGSEGV) after ~64k
     // dispatches recorded without a turn of the event loop. The loop now turns it per batch.
@@ -141,7 +141,7 @@ if (gpu) {
     const dispatches = gpu.counters.dispatches;
     let loss = NaN;
     await loop.fit(model, { epochs: 1, device: gpu, callbacks: [(l, e) => void (e === 'validationEnd' && (loss = l.lastStatsLog![0]!.value))] });
-    assert.ok(gpu.counters.dispatches - dispatches > 70_000, `${gpu.counters.dispatches - dispatches} dispatches`);
+    assert.ok(gpu.counters.dispatches - dispatches > 65_000, `${gpu.counters.dispatches - dispatches} dispatches`);
     assert.ok(loss < 0.1, `validation loss ${loss} on the memorized windows`);
     model.dispose();
     optimizer.disposeState();
