@@ -75,6 +75,7 @@ if (gpu) {
         [1, 132, 516, 256, true, true],
         [2, 68, 520, 512, false, false], // B shared by the batch
         [1, 16, 40, 32772, false, true], // 2 tiles, long K: split-K in chunks of 4·⌈…⌉
+        [1, 16, 40, 32772, true, false], // the same with A read as quads of rows
       ];
       for (const [batch, m, n, k, transposeA, transposeB] of cases) {
         assert.ok(usesVec4(matmulSpec(transposeA, transposeB), m, n, k), `vec4 reads for ${m}×${k}×${n}`);
