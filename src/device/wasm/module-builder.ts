@@ -148,6 +148,7 @@ export class FunctionBuilder {
   f32Ne(): this { return this.op(0x5c); } // prettier-ignore
   f32Gt(): this { return this.op(0x5e); } // prettier-ignore
   i32Load(offset = 0): this { return this.op(0x28, ...this.memarg(2, offset)); } // prettier-ignore
+  i32Store(offset = 0): this { return this.op(0x36, ...this.memarg(2, offset)); } // prettier-ignore
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); } // prettier-ignore
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)); } // prettier-ignore
 

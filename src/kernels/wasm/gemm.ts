@@ -56,13 +56,16 @@ function advance(f: FunctionBuilder, p: Local, step: number | Local, scale = 1):
 // One invocation of `gemm_<A>_<B>(a, lda, b, ldb, c, ldc, m, n, k, start, end, pack, edge)`
 // computes C tiles start…end-1, numbered panel by panel (tile u is row block u mod blocks
 // of column panel u div blocks), packing a panel when it enters one. `pack` (k·NR floats)
-// and `edge` (MR·NR floats) are this thread's scratch. Per tile it keeps MR·NV accumulators in registers;
+// and `edge` (MR·NR floats, then the index of the panel in `pack`: -1 before the product's
+// first) are this thread's scratch, kept across its chunks of one product so that a panel
+// split into several chunks (a tall, narrow product) is packed once per thread. Per tile it keeps MR·NV accumulators in registers;
 // each step of k loads NV vectors of the packed panel and one splat of A per row, and does
 // MR·NV vector multiply-adds.
 export function gemmFunction(aLayout: ALayout, bLayout: BLayout): FunctionBuilder {
   const f = new FunctionBuilder(`gemm_${aLayout}_${bLayout}`, new Array(13).fill('i32'));
   const [a, lda, b, ldb, c, ldc, m, n, k, start, end, pack, edge] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
   const unit = f.local('i32');
+  const packed = f.local('i32'); // the panel in `pack` (-1: none yet in this product)
   const blocks = f.local('i32');
   const panel = f.local('i32');
   const block = f.local('i32');
@@ -83,14 +86,17 @@ export function gemmFunction(aLayout: ALayout, bLayout: BLayout): FunctionBuilde
   const acc = Array.from({ length: MR }, () => Array.from({ length: NV }, () => f.local('v128')));
 
   f.localGet(m).i32Const(MR - 1).i32Add().i32Const(MR).i32DivU().localSet(blocks);
+  f.localGet(edge).i32Load(4 * MR * NR).localSet(packed);
   forRange(f, unit, start, end, () => {
     f.localGet(unit).localGet(blocks).i32DivU().localSet(panel);
     f.localGet(unit).localGet(blocks).i32RemU().localSet(block);
-    f.localGet(unit).localGet(start).i32Eq().localGet(block).i32Eqz().i32Or().if(); // entering a panel
     // columns = min(NR, n - panel·NR)
     f.i32Const(NR).localGet(n).localGet(panel).i32Const(NR).i32Mul().i32Sub().localTee(columns);
     f.localGet(columns).i32Const(NR).i32GtU().select().localSet(columns);
+    f.localGet(panel).localGet(packed).i32Eq().i32Eqz().if(); // a panel this thread has not packed yet
     packPanel(f, bLayout, { b, ldb, k, panel, columns, pack, i, j, src, dst });
+    f.localGet(panel).localSet(packed);
+    f.localGet(edge).localGet(packed).i32Store(4 * MR * NR);
     f.end();
     // the tile (block, panel)
     // rows = min(MR, m - block·MR)
@@ -231,19 +237,28 @@ export interface GemmOperands {
   ldc: number;
 }
 
-/** C = A·B for m×n×k, its tiles shared between the two threads (runtime.ts `parallel`).
- * Takes each thread's pack and edge buffers from scratch; false when scratch is full
- * (nothing was computed). */
-export function runGemm(rt: WasmRuntime, o: GemmOperands, m: number, n: number, k: number): boolean {
-  const tiles = Math.ceil(m / MR) * Math.ceil(n / NR);
-  const threads = rt.threaded && m * n * k >= PARALLEL_WORK ? 2 : 1;
-  const buffers: [number[], number[]] = [[], []];
-  for (let t = 0; t < threads; t++) {
+/** Each thread's pack and edge buffers for products with inner size up to k, from
+ * scratch; null when scratch is full. */
+export type GemmBuffers = [number[], number[]];
+export function gemmBuffers(rt: WasmRuntime, k: number): GemmBuffers | null {
+  const buffers: GemmBuffers = [[], []];
+  for (let t = 0; t < (rt.threaded ? 2 : 1); t++) {
     const pack = rt.alloc(4 * k * NR);
-    const edge = rt.alloc(4 * MR * NR);
-    if (pack < 0 || edge < 0) return false;
+    const edge = rt.alloc(4 * MR * NR + 4);
+    if (pack < 0 || edge < 0) return null;
     buffers[t] = [pack, edge];
   }
+  return buffers;
+}
+
+/** C = A·B for m×n×k, its tiles shared between the two threads (runtime.ts `parallel`),
+ * with buffers from gemmBuffers (by default, new ones). False when scratch is full
+ * (nothing was computed). */
+export function runGemm(rt: WasmRuntime, o: GemmOperands, m: number, n: number, k: number, buffers = gemmBuffers(rt, k)): boolean {
+  if (!buffers) return false;
+  const tiles = Math.ceil(m / MR) * Math.ceil(n / NR);
+  const threads = buffers[1].length > 0 && rt.threaded && m * n * k >= PARALLEL_WORK ? 2 : 1;
+  for (let t = 0; t < threads; t++) new Int32Array(rt.heap.memory.buffer, buffers[t]![1]! + 4 * MR * NR, 1)[0] = -1; // nothing packed yet
   const args = [o.a, o.lda, o.b, o.ldb, o.c, o.ldc, m, n, k];
   const name = `gemm_${o.aLayout}_${o.bLayout}`;
   if (threads === 1) rt.exports[name]!(...args, 0, tiles, ...buffers[0]);

@@ -6,7 +6,7 @@
 
 import type { Tensor } from '../../tensor.js';
 import type { MatmulInfo } from '../matmul.js';
-import { runGemm } from './gemm.js';
+import { gemmBuffers, runGemm } from './gemm.js';
 import { wasmKernels } from './module.js';
 import { kernelOutput, operandAddress } from './operands.js';
 
@@ -20,7 +20,8 @@ export function matmulWasm(a: Tensor, b: Tensor, { batch, m, n, k, transposeA, t
   rt.reset();
   const pa = operandAddress(rt, a);
   const pb = operandAddress(rt, b);
-  const out = pa < 0 || pb < 0 ? null : kernelOutput(rt, [batch, m, n]);
+  const buffers = gemmBuffers(rt, k);
+  const out = pa < 0 || pb < 0 || !buffers ? null : kernelOutput(rt, [batch, m, n]);
   if (!out) return null;
   const aStep = a.size === m * k ? 0 : 4 * m * k;
   const bStep = b.size === k * n ? 0 : 4 * k * n;
@@ -35,10 +36,7 @@ export function matmulWasm(a: Tensor, b: Tensor, { batch, m, n, k, transposeA, t
       c: out.address + 4 * p * m * n,
       ldc: n,
     } as const;
-    if (!runGemm(rt, operands, m, n, k)) {
-      out.finish().dispose();
-      return null;
-    }
+    runGemm(rt, operands, m, n, k, buffers);
   }
   return out.finish();
 }

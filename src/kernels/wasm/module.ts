@@ -9,6 +9,7 @@ import { type WasmRuntime, createRuntime } from '../../device/wasm/runtime.js';
 import { biasActivationFunctions } from './bias-activation.js';
 import { elementwiseFunctions } from './elementwise.js';
 import { gemmFunction } from './gemm.js';
+import { patchesFunctions } from './im2col.js';
 import { optimizerFunctions } from './optim.js';
 import { poolFunctions } from './pool.js';
 import { sumColumnsFunctions } from './sum-columns.js';
@@ -18,7 +19,7 @@ let enabled = (globalThis as { process?: { env?: Record<string, string | undefin
 
 function functions() {
   const gemms = (['rowMajor', 'columnMajor'] as const).flatMap((a) => (['rowMajor', 'transposed'] as const).map((b) => gemmFunction(a, b)));
-  return [...gemms, ...elementwiseFunctions(), ...biasActivationFunctions(), ...optimizerFunctions(), ...sumColumnsFunctions(), ...poolFunctions()];
+  return [...gemms, ...elementwiseFunctions(), ...biasActivationFunctions(), ...optimizerFunctions(), ...sumColumnsFunctions(), ...poolFunctions(), ...patchesFunctions()];
 }
 
 export function wasmKernels(): WasmRuntime | null {
