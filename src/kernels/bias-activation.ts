@@ -8,7 +8,7 @@ import { u32 } from '../device/uniforms.js';
 import type { Tensor } from '../tensor.js';
 import { type Kernel, cpuData, cpuTensor } from './kernel.js';
 import { biasActivationWasm, reluGradientWasm } from './wasm/bias-activation.js';
-import { ELEMENTWISE_MAIN, elementWorkgroups, gpuDevice, gpuOutput, isVectorizable, vectorizedMain, vectorizedWorkgroups } from './wgsl.js';
+import { ELEMENTWISE_MAIN, VECTORS_PER_INVOCATION, WORKGROUP_SIZE, elementWorkgroups, gpuDevice, gpuOutput, isVectorizable, vectorizedMain, vectorizedWorkgroups } from './wgsl.js';
 
 export type FusedActivation = 'identity' | 'relu';
 export const FUSED_ACTIVATIONS: readonly FusedActivation[] = ['identity', 'relu'];
@@ -90,19 +90,37 @@ fn isNan(v: ${T}) -> ${T === 'f32' ? 'bool' : 'vec4<bool>'} { return (bitcast<${
 }
 
 // One invocation computes one element y[index] = act(x[index] + b[index mod C]); vectorized
-// (C a multiple of 4), several vec4s of 4 neighbouring columns each, b read as vec4s too.
+// (C a multiple of 4), several vec4s of 4 neighbouring columns each, b read as vec4s too:
+// the vec4s are WORKGROUP_SIZE apart, so their bias column advances by WORKGROUP_SIZE mod C,
+// two divisions per invocation instead of one per vec4 (integer division is a scalar loop
+// per lane on a CPU adapter, and its code cost a quarter of this shader's compile time).
 // relu keeps positive values and NaN, and gives +0 for the rest (as the unary relu kernel).
 function biasActivationWgsl(activation: FusedActivation, vectorized: boolean): string {
   const T = vectorized ? 'vec4<f32>' : 'f32';
   const apply = activation === 'relu' ? `select(${T}(0.0), v, isPositive(v) | isNan(v))` : 'v';
-  const body = `let v = x[index] + b[index % u.columns]; y[index] = ${apply};`;
+  const main = vectorized
+    ? /* wgsl */ `
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let first = (wid.x + wid.y * groups.x) * ${WORKGROUP_SIZE * VECTORS_PER_INVOCATION}u + lid.x;
+  let advance = ${WORKGROUP_SIZE}u % u.columns;
+  var column = first % u.columns;
+  for (var k = 0u; k < ${VECTORS_PER_INVOCATION}u; k++) {
+    let index = first + k * ${WORKGROUP_SIZE}u;
+    if (index >= u.size) { break; }
+    let v = x[index] + b[column]; y[index] = ${apply};
+    column += advance;
+    if (column >= u.columns) { column -= u.columns; }
+  }
+}`
+    : `${ELEMENTWISE_MAIN}\n  if (index >= u.size) { return; }\n  let v = x[index] + b[index % u.columns]; y[index] = ${apply};\n}`;
   return /* wgsl */ `${bitTests(T)}
 struct Uniforms { size: u32, columns: u32 }
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> x: array<${T}>;
 @group(0) @binding(2) var<storage, read> b: array<${T}>;
 @group(0) @binding(3) var<storage, read_write> y: array<${T}>;
-${vectorized ? vectorizedMain(body) : `${ELEMENTWISE_MAIN}\n  if (index >= u.size) { return; }\n  ${body}\n}`}`;
+${main}`;
 }
 
 // One invocation computes dz[index] = dy[index] · [y[index] > 0] (vectorized: vec4s).

@@ -16,6 +16,8 @@ if (gpu) {
     [[128, 512], 'MLP hidden layer'],
     [[128, 28, 28, 6], 'LeNet conv1 (6 channels)'],
     [[64, 10, 10, 16], 'LeNet conv2 (16 channels)'],
+    [[300, 120], 'vec4 columns not dividing the workgroup (the column wraps between vec4s)'],
+    [[9, 2052], 'rows of more vec4s than a workgroup'],
   ];
   for (const [shape, what] of shapes) {
     const bias: Shape = [shape[shape.length - 1]!];
