@@ -40,9 +40,7 @@ const CASES: [number, number, number, number, number, boolean, boolean][] = [
 if (gpu) {
   test(`the adapter rule picks [${gemmVariantFor(gpu)}] on ${gpu.name}`, () => {
     const software = hasSubgroupSchedule(gpu) ? 'subgroup' : 'blocked';
-    // SwiftShader (Chromium's software adapter) does not compile the blocked convolutions
-    const swiftShader = /swiftshader/i.test(`${gpu.adapterInfo.architecture} ${gpu.adapterInfo.description}`);
-    assert.is(gemmVariantFor(gpu), isSoftwareAdapter(gpu.adapterInfo) && !swiftShader ? software : 'tiled');
+    assert.is(gemmVariantFor(gpu), isSoftwareAdapter(gpu.adapterInfo) ? software : 'tiled');
   });
 
   // The subgroup schedule needs subgroups of exactly 8 lanes; say so where it cannot run.
