@@ -3,7 +3,7 @@
 // live, shows the progress, classifies test digits when training ends, and classifies what
 // the user draws. `npm run demo` builds it and serves it with the MNIST files.
 // URL parameters (used by the browser test): epochs, batchSize, trainingSize,
-// validationSize, learningRate, device=cpu|webgpu (webgpu: even on a software adapter), autostart.
+// validationSize, learningRate, device=cpu, autostart.
 
 import { Adam, Device, LeNet, MNIST, type Tensor, type TrainingLoopState, TrainingLoop, TrainingLoopAction, argmax, softmax, softmaxCrossEntropy, tensor, tidy } from 'tensorloop';
 import { LossChart } from './chart.js';
@@ -43,10 +43,6 @@ function notice(text: string, error = false): void {
   $('notice').append(div);
 }
 
-/** A WebGPU adapter that renders on the CPU (Chromium's SwiftShader without a usable GPU,
- * Mesa's llvmpipe/lavapipe, Windows' WARP). */
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|warp|software/i;
-
 async function pickDevice(): Promise<Device> {
   if (params.get('device') === 'cpu') {
     demo.device = 'cpu (chosen by ?device=cpu)';
@@ -55,18 +51,8 @@ async function pickDevice(): Promise<Device> {
   try {
     const gpu = await Device.webgpu();
     const info = gpu.adapterInfo;
-    const adapter = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') || 'unnamed';
     demo.webgpu = true;
-    // On a software adapter LeNet's first step compiles its GEMM pipelines for over a
-    // minute and each later step takes seconds (the convolutions' workgroup barriers run
-    // on the CPU): the CPU device trains the same step about 10x faster there.
-    if (SOFTWARE_ADAPTER.test(adapter) && params.get('device') !== 'webgpu') {
-      notice(`This browser's WebGPU adapter (${adapter}) is a software renderer running on the CPU, so the model trains on the CPU device, which is faster here. Add ?device=webgpu to the address to train on WebGPU anyway.`);
-      gpu.dispose();
-      demo.device = `cpu (WebGPU adapter ${adapter} is software)`;
-      return Device.cpu;
-    }
-    demo.device = `${gpu.name} · adapter: ${adapter}`;
+    demo.device = `${gpu.name} · adapter: ${[info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') || 'unnamed'}`;
     return gpu;
   } catch (error) {
     notice(`WebGPU is not available in this browser, so the model trains on the CPU device (slower). ${(error as Error).message}`);
