@@ -1,6 +1,6 @@
 // The CPU device's WebAssembly runtime: the kernel module instantiated on the heap's memory
 // (heap.ts: the CPU tensors live there, so kernels work on them in place), scratch regions
-// for a kernel's temporaries, and a second thread that runs half of a large kernel.
+// for a kernel's temporaries, and a second thread that shares a large kernel's work.
 // src/kernels/wasm builds the module's bytes; this file only runs them.
 //
 // Where the memory cannot be shared there is no heap: the runtime then keeps an unshared
