@@ -6,7 +6,7 @@ import type { DType } from '../dtype.js';
 import { TensorLoopError } from '../errors.js';
 import { type BinaryOp, COMPARISON_OPS, type UnaryOp, binaryKernel, binaryNumberKernel, castKernel, unaryKernel, whereKernel } from '../kernels/elementwise.js';
 import { kernelFor } from '../kernels/kernel.js';
-import { type Shape, type Tensor, scalar } from '../tensor.js';
+import { type Shape, type Tensor, scalar, zeros } from '../tensor.js';
 import { sumToShape } from './reduce.js';
 import { type TensorLike, assertSameDevice, assertTensor, broadcastShapes, toTensors, composite, assertOutputAllocatable } from './util.js';
 
@@ -88,7 +88,7 @@ const BINARY_GRADIENTS: Partial<Record<BinaryOp, { a: SideRule; b: SideRule }>> 
   pow: {
     a: (a, b, _y, dy) => {
       const exponent = b as Tensor | number;
-      if (typeof exponent === 'number') return exponent === 0 ? mul(dy, 0) : mul(dy, mul(pow(a, exponent - 1), exponent));
+      if (typeof exponent === 'number') return exponent === 0 ? zeros(dy.shape, { device: dy.device }) : mul(dy, mul(pow(a, exponent - 1), exponent));
       return where(equal(exponent, 0), 0, mul(dy, mul(exponent, pow(a, sub(exponent, 1)))));
     },
     b: (a, b, y, dy) => {
