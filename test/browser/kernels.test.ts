@@ -17,7 +17,7 @@ import { buildKernelPage, kernelSuites } from './kernel-page.js';
 import type { Exclusion, KernelTestEvent } from './page/recording-uvu.js';
 
 const OUT = resolve('dist/browser-test/kernels');
-/** The page's whole run; it took 2-4 minutes on the loaded 2-core build machine. */
+/** The whole page: 55-100 s on the 2-core build machine (load average 4-10); a hang fails after this. */
 const BUDGET_SECONDS = 360;
 
 // None today: each entry is {pattern matched against "file: test", why}. (The blocked
