@@ -101,13 +101,17 @@ test('kernels write their result in place, exactly their elements: a neighbourin
   const [m, n, k] = [37, 29, 40]; // 1,073 results: a block larger than the tensor, an overhanging tile
   const a = fromData(values(m * k, 4), [1, m, k], cpu);
   const b = fromData(values(k * n, 5), [1, k, n], cpu);
+  const info = { batch: 1, m, n, k, transposeA: false, transposeB: false };
+  // a kernel call returns the previous call's scratch blocks to the free lists when it starts
+  // (the runtime's reset), on top of any block freed since: one call first, so that only this
+  // product's own scratch (other size classes) is pending below
+  matmulKernel.wasm!(a, b, info)!.dispose();
   // a block of the result's size class, then a sentinel right after it; free the first so
   // the result reuses it
   const slot = cpu.allocate('float32', m * n);
   const sentinel = cpu.allocate('float32', m * n);
   (sentinel as CpuStorage).data.fill(-7);
   cpu.release(slot);
-  const info = { batch: 1, m, n, k, transposeA: false, transposeB: false };
   const c = matmulKernel.wasm!(a, b, info)!;
   assert.is(address(c), (slot as CpuStorage).address, 'the result took the freed block');
   assert.ok((sentinel as CpuStorage).data.every((v) => v === -7), 'the next block is untouched');
