@@ -12,6 +12,7 @@ import { cpuData, cpuTensor } from '../../src/kernels/kernel.js';
 import { biasActivationKernel } from '../../src/kernels/bias-activation.js';
 import { binaryKernel } from '../../src/kernels/elementwise.js';
 import { matmulKernel } from '../../src/kernels/matmul.js';
+import { wasmKernels } from '../../src/kernels/wasm/module.js';
 import { type AdamUpdateHyperparameters, type SGDUpdateHyperparameters, adamUpdateKernel, sgdUpdateKernel } from '../../src/kernels/optim.js';
 import { type Tensor, fromData } from '../../src/tensor.js';
 
@@ -107,7 +108,10 @@ test('kernels write their result in place, exactly their elements: a neighbourin
   // product's own scratch (other size classes) is pending below
   matmulKernel.wasm!(a, b, info)!.dispose();
   // a block of the result's size class, then a sentinel right after it; free the first so
-  // the result reuses it
+  // the result reuses it. The kernel first returns the previous kernel's scratch to the
+  // free lists (an earlier test's copied operands may be of this size class and would be
+  // handed out before the slot), so that happens here, before the slot is freed.
+  wasmKernels()!.reset();
   const slot = cpu.allocate('float32', m * n);
   const sentinel = cpu.allocate('float32', m * n);
   (sentinel as CpuStorage).data.fill(-7);
