@@ -103,14 +103,10 @@ test('kernels write their result in place, exactly their elements: a neighbourin
   const a = fromData(values(m * k, 4), [1, m, k], cpu);
   const b = fromData(values(k * n, 5), [1, k, n], cpu);
   const info = { batch: 1, m, n, k, transposeA: false, transposeB: false };
-  // a kernel call returns the previous call's scratch blocks to the free lists when it starts
-  // (the runtime's reset), on top of any block freed since: one call first, so that only this
-  // product's own scratch (other size classes) is pending below
-  matmulKernel.wasm!(a, b, info)!.dispose();
   // a block of the result's size class, then a sentinel right after it; free the first so
-  // the result reuses it. The kernel first returns the previous kernel's scratch to the
-  // free lists (an earlier test's copied operands may be of this size class and would be
-  // handed out before the slot), so that happens here, before the slot is freed.
+  // the result reuses it. A kernel call first returns the previous call's scratch blocks to
+  // the free lists (an earlier test's copied operands may be of this size class and would
+  // be handed out before the slot): that happens here, before the slot is freed.
   wasmKernels()!.reset();
   const slot = cpu.allocate('float32', m * n);
   const sentinel = cpu.allocate('float32', m * n);
