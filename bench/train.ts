@@ -3,8 +3,9 @@
 // on tensorloop (webgpu and cpu devices), jax-js (webgpu and wasm) and TensorFlow.js
 // (webgpu, wasm, cpu), all in this process, from the same initial weights on the same batch
 // (bench/train/models.ts). Prints a markdown table of images/s, tensorloop's ratio to each
-// peer, and a per-kernel breakdown of one tensorloop step on each device; writes them to
-// bench/results/train.md.
+// peer, a per-kernel breakdown of one tensorloop step on each device, and the speed targets
+// met or missed (bench/train/targets.ts adds the first step of a new process and a 16 MiB
+// readback); writes them to bench/results/train.md.
 //
 // Agreement: every engine trains CHECK_STEPS steps from the same weights first; the losses
 // must match tensorloop cpu's to LOSS_TOLERANCE (relative), or the engine is not timed.
@@ -26,9 +27,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { create, globals } from 'webgpu';
 import { profiler } from '../src/device/profiler.js';
+import type { WebGpuDevice } from '../src/device/webgpu.js';
 import { jaxEngine } from './train/jax.js';
 import { BATCH, type Engine, MODELS, type ModelName, type Trainer, makeBatch, modelSpec } from './train/models.js';
 import { synchronize, tensorloopEngine } from './train/tensorloop.js';
+import { firstSteps, readback } from './train/targets.js';
 import { tfjsEngine } from './train/tfjs.js';
 
 const QUICK = !!process.env.BENCH_QUICK;
@@ -138,6 +141,32 @@ async function breakdown(name: string, trainer: Trainer): Promise<string[]> {
   ];
 }
 
+/** The issue's targets, each with what this run measured and whether it is met. */
+async function targets(all: Map<ModelName, Results>): Promise<string[]> {
+  const rows: string[] = [];
+  const rateTarget = (model: ModelName, ours: string, peer: string, at: number) => {
+    const r = all.get(model);
+    const [a, b] = [r?.get(ours), r?.get(peer)];
+    if (typeof a !== 'number' || typeof b !== 'number') return;
+    rows.push(`| ${model}: ${ours} ≥ ${at}× ${peer} | ${(a / b).toFixed(2)}× | ${a / b >= at ? 'met' : 'missed'} |`);
+  };
+  rateTarget('LeNet-5', tlGpu.name, 'jax-js webgpu', 1.5);
+  rateTarget('MLP', tlGpu.name, 'jax-js webgpu', 1.5);
+  rateTarget('MLP', tlGpu.name, 'jax-js wasm', 1.0);
+  rateTarget('MLP', tlCpu.name, 'jax-js wasm', 1.5);
+  rateTarget('LeNet-5', tlCpu.name, 'jax-js wasm', 5);
+  if (tlGpu.device?.kind === 'webgpu') {
+    const { cold, warm } = firstSteps();
+    const step = (s: { milliseconds: number; cpuMilliseconds: number }) => `${(s.milliseconds / 1000).toFixed(2)} s (CPU ${(s.cpuMilliseconds / 1000).toFixed(2)} s)`;
+    rows.push(`| LeNet-5 first WebGPU step of a process, empty Mesa shader cache ≤ 3 s | ${step(cold)} | ${cold.milliseconds <= 3000 ? 'met' : 'missed'} |`);
+    rows.push(`| the same with the cache filled ≤ 0.5 s | ${step(warm)} | ${warm.milliseconds <= 500 ? 'met' : 'missed'} |`);
+    const read = await readback(tlGpu.device as WebGpuDevice);
+    const times = read.tensorloop / read.dawn;
+    rows.push(`| reading back 16 MiB ≤ 2× Dawn's copy + mapAsync | ${read.tensorloop.toFixed(1)} vs ${read.dawn.toFixed(1)} ms = ${times.toFixed(2)}× | ${times <= 2 ? 'met' : 'missed'} |`);
+  }
+  return ['Targets (same run):', '', '| target | measured | |', '| --- | ---: | --- |', ...rows, ''];
+}
+
 function cell(v: number | string | undefined): string {
   return typeof v === 'number' ? Math.round(v).toLocaleString('en-US') : `n/a (${v ?? 'not run'})`;
 }
@@ -209,6 +238,7 @@ async function main(): Promise<void> {
     'One tensorloop step, per kernel family (TENSORLOOP_PROFILE hook, src/device/profiler.ts):',
     '',
     ...breakdowns,
+    ...(await targets(all)),
   ].join('\n');
   console.log(`\n${table}`);
   mkdirSync('bench/results', { recursive: true });
