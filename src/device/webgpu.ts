@@ -6,8 +6,8 @@
 // or when a `read` needs results. Uniforms of a batch go into one CPU-side ring and reach
 // the GPU with a single `writeBuffer` just before the submit. Buffers come from a pool by
 // size class (buffer-pool.ts); pipelines from a cache by kernel variant (pipeline-cache.ts);
-// bind groups from a cache by the buffers they bind (bind-groups.ts), the uniforms reached
-// through a dynamic offset into the ring.
+// bind groups from a cache by the buffers they bind (bind-groups.ts), each dispatch's uniforms
+// bound as a window at their offset in the ring (the offset is part of the cache key).
 //
 // Errors. Validation errors arrive asynchronously (error scopes, `uncapturederror`), and
 // device loss through `device.lost`. Any of them puts the device in a failed state: pending
