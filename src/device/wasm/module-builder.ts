@@ -232,3 +232,17 @@ export function buildModule(functions: FunctionBuilder[], memory: { initialPages
   section(10, code);
   return new Uint8Array(out);
 }
+
+/** Emits `for (i = from; i < to; i++) body()` (from and to: locals or constants). */
+export function forRange(f: FunctionBuilder, i: Local, from: Local | number, to: Local | number, body: () => void): void {
+  const get = (v: Local | number) => (typeof v === 'number' ? f.i32Const(v) : f.localGet(v));
+  get(from);
+  f.localSet(i);
+  f.block().loop();
+  f.localGet(i);
+  get(to);
+  f.i32GeU().brIf(1);
+  body();
+  f.localGet(i).i32Const(1).i32Add().localSet(i);
+  f.br(0).end().end();
+}

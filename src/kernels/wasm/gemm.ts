@@ -15,7 +15,7 @@
 // within a tolerance). Multiplication and addition are separate IEEE operations, so NaN
 // and ±Inf propagate as in the reference.
 
-import { FunctionBuilder, type Local } from '../../device/wasm/module-builder.js';
+import { FunctionBuilder, type Local, forRange } from '../../device/wasm/module-builder.js';
 import type { WasmRuntime } from '../../device/wasm/runtime.js';
 
 /** Rows of A per tile: each loads as one f32 splat per step of k. */
@@ -27,20 +27,6 @@ export const NR = 4 * NV;
 
 export type ALayout = 'rowMajor' | 'columnMajor';
 export type BLayout = 'rowMajor' | 'transposed';
-
-/** Emits `for (i = from; i < to; i++) body()` (from and to: locals or constants). */
-function forRange(f: FunctionBuilder, i: Local, from: Local | number, to: Local | number, body: () => void): void {
-  const get = (v: Local | number) => (typeof v === 'number' ? f.i32Const(v) : f.localGet(v));
-  get(from);
-  f.localSet(i);
-  f.block().loop();
-  f.localGet(i);
-  get(to);
-  f.i32GeU().brIf(1);
-  body();
-  f.localGet(i).i32Const(1).i32Add().localSet(i);
-  f.br(0).end().end();
-}
 
 /** Emits `p += step` for a pointer local (step: bytes, a constant or a local times `scale`). */
 function advance(f: FunctionBuilder, p: Local, step: number | Local, scale = 1): void {

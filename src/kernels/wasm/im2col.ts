@@ -6,7 +6,7 @@
 // with ih = oh·strideH − padTop + kh·dilationH (iw alike). Scatter adds in f32 in row and tap
 // order, as the reference's col2im, so the sums are the same.
 
-import { FunctionBuilder, type Local } from '../../device/wasm/module-builder.js';
+import { FunctionBuilder, type Local, forRange } from '../../device/wasm/module-builder.js';
 import type { Conv2DInfo } from '../conv.js';
 
 export type PatchDirection = 'gather' | 'scatter';
@@ -18,26 +18,18 @@ function patchesFunction(direction: PatchDirection): FunctionBuilder {
   const f = new FunctionBuilder(`patches_${direction}`, new Array(16).fill('i32'));
   const [x, patches, batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, dilationH, dilationW] = f.params as Local[] as Local[] & { length: 16 };
   const [n, oh, ow, kh, kw, c, ih, iw, src] = Array.from({ length: 9 }, () => f.local('i32'));
-  const loop = (i: Local, count: Local, body: () => void) => {
-    f.i32Const(0).localSet(i);
-    f.block().loop();
-    f.localGet(i).localGet(count).i32GeU().brIf(1);
-    body();
-    f.localGet(i).i32Const(1).i32Add().localSet(i);
-    f.br(0).end().end();
-  };
-  loop(n!, batch!, () =>
-    loop(oh!, outH!, () =>
-      loop(ow!, outW!, () =>
-        loop(kh!, kH!, () => {
+  forRange(f, n!, 0, batch!, () =>
+    forRange(f, oh!, 0, outH!, () =>
+      forRange(f, ow!, 0, outW!, () =>
+        forRange(f, kh!, 0, kH!, () => {
           // ih = oh·strideH − padTop + kh·dilationH (negative reads as huge: out of bounds)
           f.localGet(oh!).localGet(strideH!).i32Mul().localGet(padTop!).i32Sub().localGet(kh!).localGet(dilationH!).i32Mul().i32Add().localSet(ih!);
-          loop(kw!, kW!, () => {
+          forRange(f, kw!, 0, kW!, () => {
             f.localGet(ow!).localGet(strideW!).i32Mul().localGet(padLeft!).i32Sub().localGet(kw!).localGet(dilationW!).i32Mul().i32Add().localSet(iw!);
             f.localGet(ih!).localGet(inH!).i32LtU().localGet(iw!).localGet(inW!).i32LtU().i32And().if();
             // src = x + ((n·inH + ih)·inW + iw)·inC·4
             f.localGet(x!).localGet(n!).localGet(inH!).i32Mul().localGet(ih!).i32Add().localGet(inW!).i32Mul().localGet(iw!).i32Add().localGet(inC!).i32Mul().i32Const(4).i32Mul().i32Add().localSet(src!);
-            loop(c!, inC!, () => {
+            forRange(f, c!, 0, inC!, () => {
               if (direction === 'gather') {
                 f.localGet(patches!).localGet(c!).i32Const(4).i32Mul().i32Add();
                 f.localGet(src!).localGet(c!).i32Const(4).i32Mul().i32Add().f32Load().f32Store();
@@ -49,7 +41,7 @@ function patchesFunction(direction: PatchDirection): FunctionBuilder {
             });
             if (direction === 'gather') {
               f.else(); // padding: zeros
-              loop(c!, inC!, () => f.localGet(patches!).localGet(c!).i32Const(4).i32Mul().i32Add().f32Const(0).f32Store());
+              forRange(f, c!, 0, inC!, () => f.localGet(patches!).localGet(c!).i32Const(4).i32Mul().i32Add().f32Const(0).f32Store());
             }
             f.end();
             f.localGet(patches!).localGet(inC!).i32Const(4).i32Mul().i32Add().localSet(patches!);

@@ -6,7 +6,7 @@
 // or the first NaN) and adds dy to it in f32, as the reference's rounded sum.
 
 import { cpu } from '../../device/cpu.js';
-import { FunctionBuilder, type Local } from '../../device/wasm/module-builder.js';
+import { FunctionBuilder, type Local, forRange } from '../../device/wasm/module-builder.js';
 import { Tensor } from '../../tensor.js';
 import type { Conv2DInfo } from '../conv.js';
 import { tapTable } from './conv.js';
@@ -15,16 +15,6 @@ import { kernelOutput, operandAddress } from './operands.js';
 
 /** Output elements below which the reference loop is as fast. */
 const MIN_SIZE = 1024;
-
-/** Emits `for (i = 0; i < count; i++) body()`. */
-function repeat(f: FunctionBuilder, i: Local, count: Local, body: () => void): void {
-  f.i32Const(0).localSet(i);
-  f.block().loop();
-  f.localGet(i).localGet(count).i32GeU().brIf(1);
-  body();
-  f.localGet(i).i32Const(1).i32Add().localSet(i);
-  f.br(0).end().end();
-}
 
 /** Emits `input = table[pixel·taps + t]` (a byte address). */
 function tapInput(f: FunctionBuilder, table: Local, pixel: Local, taps: Local, t: Local, input: Local): void {
@@ -41,11 +31,11 @@ function maxPoolFunction(): FunctionBuilder {
   const acc = f.local('v128');
   const one = f.local('f32');
   f.localGet(C).i32Const(4).i32DivU().localSet(vectors!);
-  repeat(f, p!, pixels, () => {
+  forRange(f, p!, 0, pixels, () => {
     // vectors: c counts groups of 4 channels
-    repeat(f, c!, vectors!, () => {
+    forRange(f, c!, 0, vectors!, () => {
       f.f32Const(-Infinity).f32x4Splat().localSet(acc);
-      repeat(f, t!, taps, () => {
+      forRange(f, t!, 0, taps, () => {
         tapInput(f, table, p!, taps, t!, input!);
         f.localGet(input!).i32Const(0).i32GeS().if();
         f.localGet(acc).localGet(x).localGet(input!).localGet(c!).i32Const(4).i32Mul().i32Add().i32Const(4).i32Mul().i32Add().v128Load().f32x4Max().localSet(acc);
@@ -58,7 +48,7 @@ function maxPoolFunction(): FunctionBuilder {
     f.block().loop();
     f.localGet(c!).localGet(C).i32GeU().brIf(1);
     f.f32Const(-Infinity).localSet(one);
-    repeat(f, t!, taps, () => {
+    forRange(f, t!, 0, taps, () => {
       tapInput(f, table, p!, taps, t!, input!);
       f.localGet(input!).i32Const(0).i32GeS().if();
       f.localGet(one).localGet(x).localGet(input!).localGet(c!).i32Add().i32Const(4).i32Mul().i32Add().f32Load().f32Max().localSet(one);
@@ -79,11 +69,11 @@ function maxPoolBackwardFunction(): FunctionBuilder {
   const [x, dy, table, dx, pixels, taps, C] = f.params as [Local, Local, Local, Local, Local, Local, Local];
   const [p, t, c, input, at] = Array.from({ length: 5 }, () => f.local('i32'));
   const [best, v] = [f.local('f32'), f.local('f32')];
-  repeat(f, p!, pixels, () => {
-    repeat(f, c!, C, () => {
+  forRange(f, p!, 0, pixels, () => {
+    forRange(f, c!, 0, C, () => {
       f.f32Const(-Infinity).localSet(best);
       f.i32Const(-1).localSet(at!);
-      repeat(f, t!, taps, () => {
+      forRange(f, t!, 0, taps, () => {
         tapInput(f, table, p!, taps, t!, input!);
         f.localGet(input!).i32Const(0).i32GeS().if();
         f.localGet(x).localGet(input!).localGet(c!).i32Add().i32Const(4).i32Mul().i32Add().f32Load().localSet(v);
