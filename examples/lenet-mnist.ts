@@ -10,6 +10,9 @@
 //   npx tsx examples/lenet-mnist.ts --find-lr       first run learningRateFinder (100 batches) and
 //                                                   peak the one-cycle schedule at its suggestion
 //   npx tsx examples/lenet-mnist.ts --device cpu      (default: Device.default(), WebGPU when it works)
+//   npx tsx examples/lenet-mnist.ts --resume run/checkpoints/epoch-001.safetensors
+//                                  continue a run from its checkpoint (one is kept per run in
+//                                  run/checkpoints, and Ctrl-C saves one after the current batch)
 // Options may also come from the environment: EPOCHS, BATCH_SIZE, LEARNING_RATE, TRAINING_SIZE,
 // VALIDATION_SIZE, DEVICE.
 
@@ -27,6 +30,7 @@ import {
   type LearningRateFinderResult,
   type TrainingLoopOptions,
   learningRateFinder,
+  modelCheckpoint,
   oneCycle,
   softmaxCrossEntropy,
   tensorBoardStatisticsLogger,
@@ -50,9 +54,13 @@ export interface LeNetRunOptions {
   callbacks?: TrainingLoopCallback[];
   /** Run learningRateFinder first and peak the schedule at its suggestion instead of `learningRate`. */
   findLearningRate?: LearningRateFinderOptions;
+  /** The folder for the latest epoch's checkpoint (and Ctrl-C's). */
+  checkpoints?: string;
+  /** A checkpoint of an earlier run with the same options to continue from. */
+  resumeFrom?: string;
 }
 
-export const DEFAULTS = { epochs: 3, batchSize: 128, learningRate: 4e-3, csv: 'run/log.csv' };
+export const DEFAULTS = { epochs: 3, batchSize: 128, learningRate: 4e-3, csv: 'run/log.csv', checkpoints: 'run/checkpoints' };
 
 /** Trains LeNet-5 on MNIST; returns the History and the training phases' time and samples. */
 export async function trainLeNet(options: LeNetRunOptions) {
@@ -74,14 +82,21 @@ export async function trainLeNet(options: LeNetRunOptions) {
     optimizer,
     lossFunction: softmaxCrossEntropy,
     metrics: ['accuracy'],
-    callbacks: [new CSVLogger({ path: csv }), clock, ...(tensorBoard ? [tensorBoard] : []), ...(options.callbacks ?? [])],
+    callbacks: [
+      // a resumed run continues its CSV
+      new CSVLogger({ path: csv, append: options.resumeFrom !== undefined }),
+      clock,
+      ...(tensorBoard ? [tensorBoard] : []),
+      ...(options.checkpoints ? [modelCheckpoint({ dir: options.checkpoints, keep: 1 })] : []),
+      ...(options.callbacks ?? []),
+    ],
     progress: options.progress,
   });
   // the range test trains for a while, then puts the model, Adam and the data back as they were
   const finder: LearningRateFinderResult | undefined = options.findLearningRate ? await learningRateFinder(loop, model, options.findLearningRate) : undefined;
   const maxRate = finder?.suggestion ?? learningRate;
   // a callback of this fit only: its peak is known just now (it sets each batch's rate at batchStart)
-  const history: History = await loop.fit(model, { epochs, device, callbacks: [oneCycle({ maxRate })] });
+  const history: History = await loop.fit(model, { epochs, device, callbacks: [oneCycle({ maxRate })], resumeFrom: options.resumeFrom });
   return { model, history, dataset, maxRate, finder, trainingSeconds: timing.seconds, trainingSamples: timing.samples, tensorBoardRun: tensorBoard?.runDirectory };
 }
 
@@ -97,6 +112,8 @@ if (isMain(import.meta.url)) {
       csv: { type: 'string', default: DEFAULTS.csv },
       tensorboard: { type: 'boolean', default: false },
       'find-lr': { type: 'boolean', default: false },
+      checkpoints: { type: 'string', default: DEFAULTS.checkpoints },
+      resume: { type: 'string' },
       device: { type: 'string', default: env.DEVICE ?? 'default' },
     },
   });
@@ -108,6 +125,8 @@ if (isMain(import.meta.url)) {
     validationSize: values['validation-size'] ? positiveInteger('validation-size', values['validation-size']) : undefined,
     csv: values.csv,
     tensorboard: values.tensorboard,
+    checkpoints: values.checkpoints,
+    resumeFrom: values.resume,
     ...(values['find-lr'] ? { findLearningRate: { startRate: 1e-6, endRate: 1 } } : {}),
   };
   await runExample(values.device, async (device) => {
@@ -120,6 +139,7 @@ if (isMain(import.meta.url)) {
     if (result.finder) console.log(`one-cycle peak: ${result.maxRate.toPrecision(3)}, learningRateFinder's suggestion (its curve: ${result.finder.svgPath})`);
     console.log(`device: ${device.name}`);
     console.log(`time: ${seconds.toFixed(1)} s in all; training ${result.trainingSeconds.toFixed(1)} s, ${(result.trainingSamples / result.trainingSeconds).toFixed(0)} training samples/s`);
+    console.log(`checkpoint: ${options.checkpoints} (continue a run with --resume <file>)`);
     console.log(`logs: CSV ${options.csv}${result.tensorBoardRun ? `; TensorBoard run ${result.tensorBoardRun} (tensorboard --logdir ${result.tensorBoardRun})` : ' (add --tensorboard for TensorBoard)'}`);
   });
 }

@@ -1,7 +1,7 @@
 // The LeNet-MNIST example (npm start) on a few steps of real MNIST: its wiring (oneCycle,
 // the CSV log, the History), and the training-only throughput it reports.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -66,8 +66,9 @@ test('cpu: with findLearningRate the one-cycle schedule peaks at learningRateFin
 });
 
 test('the command line: --training-size and --validation-size shorten the run; it reports training throughput and where the logs went', () => {
-  const csv = join(mkdtempSync(join(tmpdir(), 'lenet-cli-')), 'log.csv');
-  const args = ['--import', 'tsx', 'examples/lenet-mnist.ts', '--device', 'cpu', '--epochs', '1', '--batch-size', '32', '--training-size', '64', '--validation-size', '48', '--csv', csv];
+  const folder = mkdtempSync(join(tmpdir(), 'lenet-cli-'));
+  const csv = join(folder, 'log.csv');
+  const args = ['--import', 'tsx', 'examples/lenet-mnist.ts', '--device', 'cpu', '--epochs', '1', '--batch-size', '32', '--training-size', '64', '--validation-size', '48', '--csv', csv, '--checkpoints', join(folder, 'checkpoints')];
   const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
   assert.is(run.status, 0, run.stderr);
   assert.match(run.stdout, /validation accuracy: \d+\.\d\d%/);
@@ -75,6 +76,16 @@ test('the command line: --training-size and --validation-size shorten the run; i
   assert.ok(run.stdout.includes(`logs: CSV ${csv} (add --tensorboard for TensorBoard)`), run.stdout);
   const phases = readFileSync(csv, 'utf8').trimEnd().split('\n').slice(1).map((row) => row.split(',')[2]);
   assert.equal(phases, ['train', 'train', 'validation', 'validation'], '2 training batches of 32, 48 validation images in 2 batches');
+  assert.ok(existsSync(join(folder, 'checkpoints', 'epoch-001.safetensors')), 'the epoch was saved');
+
+  // --resume continues that run: epoch 2 of 2, the CSV continued under its one header
+  const resumed = spawnSync(process.execPath, [...args.map((a) => (a === '1' ? '2' : a)), '--resume', join(folder, 'checkpoints', 'epoch-001.safetensors')], { encoding: 'utf8' });
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.ok(!resumed.stdout.includes('Epoch 1/2'), resumed.stdout);
+  assert.match(resumed.stdout, /Epoch 2\/2/);
+  const rows = readFileSync(csv, 'utf8').trimEnd().split('\n');
+  assert.is(rows.filter((row) => row.startsWith('epoch,')).length, 1, 'one header');
+  assert.equal(rows.slice(1).map((row) => row.split(',').slice(0, 3).join(',')), ['1,1,train', '1,2,train', '1,1,validation', '1,2,validation', '2,1,train', '2,2,train', '2,1,validation', '2,2,validation']);
 });
 
 test.run();
