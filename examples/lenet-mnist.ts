@@ -135,7 +135,13 @@ if (isMain(import.meta.url)) {
     const start = performance.now();
     const result = await trainLeNet({ ...options, device });
     const seconds = (performance.now() - start) / 1000;
-    console.log(`\nvalidation accuracy: ${(result.history.last('validation', 'accuracy') * 100).toFixed(2)}%`);
+    // an epoch stopped by Ctrl-C has no validation: report the last epoch that has one
+    const { epochs, validation } = result.history;
+    let validated = (validation.accuracy ?? []).length - 1;
+    while (validated >= 0 && !Number.isFinite(validation.accuracy![validated])) validated -= 1;
+    const accuracy = validated < 0 ? 'none (no epoch reached validation)' : `${(validation.accuracy![validated]! * 100).toFixed(2)}%`;
+    const stopped = validated === epochs.length - 1 ? '' : ` after epoch ${epochs[validated]! + 1}; the run stopped in epoch ${epochs.at(-1)! + 1}: --resume with the file saved above continues it`;
+    console.log(`\nvalidation accuracy: ${accuracy}${validated < 0 ? '' : stopped}`);
     if (result.finder) console.log(`one-cycle peak: ${result.maxRate.toPrecision(3)}, learningRateFinder's suggestion (its curve: ${result.finder.svgPath})`);
     console.log(`device: ${device.name}`);
     console.log(`time: ${seconds.toFixed(1)} s in all; training ${result.trainingSeconds.toFixed(1)} s, ${(result.trainingSamples / result.trainingSeconds).toFixed(0)} training samples/s`);
