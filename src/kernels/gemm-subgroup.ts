@@ -2,7 +2,7 @@
 // lanes computes a tile, and every element of A and B is read from storage by one lane only,
 // then handed to the lanes that need it with subgroupBroadcast.
 
-import { type GemmSpec, type GemmVec4Reads, header, storeRow } from './gemm-wgsl.js';
+import { type GemmSpec, type GemmVec4Reads, header, storeRow, tileEntry } from './gemm-wgsl.js';
 
 /** Subgroup: a workgroup is one subgroup of SUBGROUP_LANES lanes (lavapipe's 256-bit SIMD
  * vector). Wide outputs: the lanes own columns (LANE_COLS each, lane-strided) and share
@@ -41,12 +41,7 @@ function subgroupWgsl(spec: GemmSpec, shape: SubgroupShape): string {
   return /* wgsl */ `enable subgroups;
 ${header(spec)}
 ${wide ? storeRow(shape.cols, SUBGROUP_LANES, `array<f32, ${shape.cols}>`) : storeRow(shape.panel, 1, `array<f32, ${shape.panel}>`)}
-@compute @workgroup_size(${SUBGROUP_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tile = wid.x + wid.y * groups.x;
-  if (tile >= u.tiles) { return; } // uniform: the subgroup stays whole for its broadcasts
-  let w = tileOf(tile);
-  let batch = w.batch;
+${tileEntry(`${SUBGROUP_LANES}`, 'uniform: the subgroup stays whole for its broadcasts')}
   ${
     wide
       ? `let row0 = w.row * ${shape.panel}u;
@@ -109,12 +104,7 @@ function subgroupVec4Wgsl(spec: GemmSpec, reads: GemmVec4Reads): string {
   return /* wgsl */ `enable subgroups;
 ${header({ ...spec, inputs: reads.inputs, loads: reads.loads })}
 ${storeRow(4, spec.bAlongK ? SUBGROUP_LANES : 1, 'vec4<f32>')}
-@compute @workgroup_size(${SUBGROUP_LANES})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tile = wid.x + wid.y * groups.x;
-  if (tile >= u.tiles) { return; } // uniform: the subgroup stays whole for its broadcasts
-  let w = tileOf(tile);
-  let batch = w.batch;
+${tileEntry(`${SUBGROUP_LANES}`, 'uniform: the subgroup stays whole for its broadcasts')}
   let row0 = w.row * ${VEC4_ROWS}u;
   ${spec.aAlongK ? `let a0 = rowA4(batch, min(row0 + lid.x, u.M - 1u)); let a1 = rowA4(batch, min(row0 + 8u + lid.x, u.M - 1u));` : `let a0 = rowA4(batch, min(row0 + 4u * (lid.x % 4u), u.M - 4u)); // a quad of rows`}
   ${spec.bAlongK ? kks.map((j) => `let c${j} = min(w.col * 32u + lid.x + ${8 * j}u, u.N - 1u);`).join(' ') : `let c0 = min(w.col * 32u + 4u * lid.x, u.N - 4u); // 4 columns`}

@@ -76,3 +76,16 @@ fn storeRow(base: u32, r: u32, col0: u32, v: ${type}) {
   }
 }`;
 }
+
+/** WGSL opening every schedule's entry point: the workgroup finds its tile (a grid folded
+ * into two dimensions, so `tile` may pass the last one) and its batch. The early return is
+ * uniform across the workgroup, so it is safe before barriers and subgroup operations;
+ * `note` says why where that matters. */
+export function tileEntry(workgroupSize: string, note = ''): string {
+  return /* wgsl */ `@compute @workgroup_size(${workgroupSize})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let tile = wid.x + wid.y * groups.x;
+  if (tile >= u.tiles) { return; }${note ? ` // ${note}` : ''}
+  let w = tileOf(tile);
+  let batch = w.batch;`;
+}

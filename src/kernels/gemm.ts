@@ -43,7 +43,7 @@ import { type Uniform, u32 } from '../device/uniforms.js';
 import { environmentVariable } from '../platform.js';
 import type { Tensor } from '../tensor.js';
 import { SUBGROUP_LANES, subgroupSchedule, usesVec4 } from './gemm-subgroup.js';
-import { type GemmSpec, header, storeRow } from './gemm-wgsl.js';
+import { type GemmSpec, header, storeRow, tileEntry } from './gemm-wgsl.js';
 import { ELEMENTWISE_MAIN, elementWorkgroups, gpuOutput, isSoftwareAdapter, withScratch } from './wgsl.js';
 
 export type { GemmSpec };
@@ -112,12 +112,7 @@ function blockedWgsl(spec: GemmSpec, { wgX, wgY, rows: blockRows, cols: blockCol
   const lines = (f: (i: number) => string, over = rows) => over.map(f).join('\n  ');
   return /* wgsl */ `${header(spec)}
 ${storeRow(blockCols, stride, `array<f32, ${blockCols}>`)}
-@compute @workgroup_size(${wgX}, ${wgY})
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tile = wid.x + wid.y * groups.x;
-  if (tile >= u.tiles) { return; }
-  let w = tileOf(tile);
-  let batch = w.batch;
+${tileEntry(`${wgX}, ${wgY}`)}
   let row0 = w.row * ${wgY * blockRows}u + lid.y * ${blockRows}u;
   let col0 = w.col * ${wgX * blockCols}u + lid.x;
   if (row0 >= u.M || col0 >= u.N) { return; }
@@ -147,12 +142,7 @@ function tiledWgsl(spec: GemmSpec): string {
 ${storeRow(4, 16, 'vec4<f32>')}
 var<workgroup> tileA: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][row]
 var<workgroup> tileB: array<array<f32, ${TILE}>, ${TILE_K}>; // [k][col]
-@compute @workgroup_size(16, 16)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tile = wid.x + wid.y * groups.x;
-  if (tile >= u.tiles) { return; } // uniform across the workgroup: safe before barriers
-  let w = tileOf(tile);
-  let batch = w.batch;
+${tileEntry('16, 16', 'uniform across the workgroup: safe before barriers')}
   let tileRow = w.row * ${TILE}u;
   let tileCol = w.col * ${TILE}u;
   let tid = lid.y * 16u + lid.x;
